@@ -1,0 +1,3 @@
+//! The deterministic core: time, event queue, seed tree, keys, actors, network, faults, world.
+
+pub mod time;
