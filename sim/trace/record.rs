@@ -31,6 +31,8 @@ pub struct ContractInfo {
     pub name: String,
     pub address: Address,
     pub code_hash: B256,
+    /// The contract's ABI (JSON), so readers can decode calls, logs and reverts.
+    pub abi: String,
 }
 
 /// First frame of a trace: everything needed to re-run it.
@@ -138,17 +140,16 @@ pub enum Record {
         tx: B256,
         reason: String,
     },
-    /// A log emitted by an included transaction, decoded with the contract's ABI.
+    /// A log emitted by an included transaction, as raw topics and data (readers decode it
+    /// with the ABIs in the header; the hot path never formats).
     Log {
         t: u64,
         chain: u16,
         block: u64,
         tx: B256,
         address: Address,
-        /// Event name, or the hex topic0 when no ABI knows it.
-        event: String,
-        /// Decoded parameters as (name, rendered value).
-        args: Vec<(String, String)>,
+        topics: Vec<B256>,
+        data: alloy_primitives::Bytes,
     },
     /// An off-chain message was sent.
     MsgSent {

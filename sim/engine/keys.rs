@@ -1,0 +1,152 @@
+//! Keys: every actor has a secp256k1 key derived from the seed tree, and the address that key
+//! controls. Signatures are recoverable (r, s, v) and verify with `ecrecover` on chain.
+
+use super::seed::SeedTree;
+use alloy_primitives::{keccak256, Address, B256};
+use k256::ecdsa::SigningKey;
+
+const KEY_DOMAIN: &[u8] = b"crucible/key/v1";
+
+/// A secp256k1 key pair of one actor.
+#[derive(Clone)]
+pub struct Key {
+    signing: SigningKey,
+    address: Address,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key({})", self.address)
+    }
+}
+
+/// A 65-byte recoverable signature: r ‖ s ‖ v with v ∈ {27, 28}.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Signature(pub [u8; 65]);
+
+impl Signature {
+    pub fn to_bytes(self) -> alloy_primitives::Bytes {
+        alloy_primitives::Bytes::copy_from_slice(&self.0)
+    }
+}
+
+impl Key {
+    /// The key of `label` (e.g. `"actor/alice"`) under the run's seed tree.
+    pub fn derive(tree: &SeedTree, label: &str) -> Key {
+        let mut material = tree.derive(KEY_DOMAIN, label);
+        loop {
+            if let Ok(signing) = SigningKey::from_slice(material.as_slice()) {
+                return Key::from_signing(signing);
+            }
+            // Zero or not below the group order: rehash (probability ~2^-128).
+            material = keccak256(material);
+        }
+    }
+
+    /// A key from raw secret bytes (tests, fixed well-known accounts).
+    pub fn from_secret(secret: B256) -> Option<Key> {
+        SigningKey::from_slice(secret.as_slice())
+            .ok()
+            .map(Key::from_signing)
+    }
+
+    fn from_signing(signing: SigningKey) -> Key {
+        let public = signing.verifying_key().to_encoded_point(false);
+        let hash = keccak256(&public.as_bytes()[1..]);
+        let address = Address::from_slice(&hash[12..]);
+        Key { signing, address }
+    }
+
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// Signs a 32-byte digest as is (the caller applies any EIP-191 prefix).
+    pub fn sign_hash(&self, digest: B256) -> Signature {
+        let (sig, recid) = self
+            .signing
+            .sign_prehash_recoverable(digest.as_slice())
+            .expect("signing a 32-byte prehash cannot fail");
+        let mut out = [0u8; 65];
+        out[..64].copy_from_slice(&sig.to_bytes());
+        out[64] = 27 + recid.to_byte();
+        Signature(out)
+    }
+
+    /// Signs `keccak256("\x19Ethereum Signed Message:\n32" ‖ digest)` (EIP-191 personal sign).
+    pub fn sign_eth_message(&self, digest: B256) -> Signature {
+        self.sign_hash(eth_message_hash(digest))
+    }
+}
+
+/// EIP-191 hash of a 32-byte message, as `ecrecover`-based contracts expect.
+pub fn eth_message_hash(digest: B256) -> B256 {
+    let mut buf = Vec::with_capacity(60);
+    buf.extend_from_slice(b"\x19Ethereum Signed Message:\n32");
+    buf.extend_from_slice(digest.as_slice());
+    keccak256(buf)
+}
+
+/// Recovers the signer of `digest` (off-chain `ecrecover`).
+pub fn recover(digest: B256, sig: &Signature) -> Option<Address> {
+    use k256::ecdsa::{RecoveryId, Signature as KSig, VerifyingKey};
+    let s = KSig::from_slice(&sig.0[..64]).ok()?;
+    let v = sig.0[64];
+    let recid = RecoveryId::from_byte(v.checked_sub(27)?)?;
+    let vk = VerifyingKey::recover_from_prehash(digest.as_slice(), &s, recid).ok()?;
+    let public = vk.to_encoded_point(false);
+    let hash = keccak256(&public.as_bytes()[1..]);
+    Some(Address::from_slice(&hash[12..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{address, b256};
+
+    #[test]
+    fn known_secret_gives_known_address() {
+        // Well-known development account #0 (secret 0xac09…ff80).
+        let k = Key::from_secret(b256!(
+            "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+        ))
+        .unwrap();
+        assert_eq!(
+            k.address(),
+            address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+        );
+    }
+
+    #[test]
+    fn derivation_is_stable_and_label_specific() {
+        let t = SeedTree::new(42);
+        assert_eq!(
+            Key::derive(&t, "actor/alice").address(),
+            Key::derive(&t, "actor/alice").address()
+        );
+        assert_ne!(
+            Key::derive(&t, "actor/alice").address(),
+            Key::derive(&t, "actor/bob").address()
+        );
+        assert_ne!(
+            Key::derive(&t, "actor/alice").address(),
+            Key::derive(&SeedTree::new(43), "actor/alice").address()
+        );
+    }
+
+    #[test]
+    fn signatures_recover_to_the_signer() {
+        let k = Key::derive(&SeedTree::new(1), "actor/x");
+        let d = keccak256(b"balance proof");
+        let sig = k.sign_hash(d);
+        assert!(sig.0[64] == 27 || sig.0[64] == 28);
+        assert_eq!(recover(d, &sig), Some(k.address()));
+        let sig2 = k.sign_eth_message(d);
+        assert_eq!(recover(eth_message_hash(d), &sig2), Some(k.address()));
+        // Deterministic (RFC 6979).
+        assert_eq!(k.sign_hash(d), sig);
+        let mut bad = sig;
+        bad.0[10] ^= 1;
+        assert_ne!(recover(d, &bad), Some(k.address()));
+    }
+}

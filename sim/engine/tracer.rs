@@ -1,0 +1,141 @@
+//! The tracer: every record of a run passes here once. It is encoded once, folded into the
+//! rolling digest and handed to a [`Sink`] (a file, memory, or a replay comparator).
+
+use crate::trace::{encode_record, Footer, Header, Record, RollingDigest};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Why a sink refused a record.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SinkError {
+    #[error("cannot write the trace: {0}")]
+    Io(String),
+    /// A replayed run produced a different record than the recorded trace.
+    #[error("replay diverged at record {index}")]
+    Diverged {
+        index: u64,
+        expected: Option<Box<Record>>,
+        actual: Option<Box<Record>>,
+    },
+}
+
+/// Where the records of a run go.
+pub trait Sink {
+    fn begin(&mut self, header: &Header) -> Result<(), SinkError>;
+    fn record(&mut self, index: u64, record: &Record, encoded: &[u8]) -> Result<(), SinkError>;
+    fn end(&mut self, footer: &Footer) -> Result<(), SinkError>;
+}
+
+/// Discards records (the digest is still computed).
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn begin(&mut self, _: &Header) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn record(&mut self, _: u64, _: &Record, _: &[u8]) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn end(&mut self, _: &Footer) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// What a [`MemSink`] collected.
+#[derive(Default, Debug, Clone)]
+pub struct Collected {
+    pub header: Option<Header>,
+    pub records: Vec<Record>,
+    pub footer: Option<Footer>,
+}
+
+/// Keeps records in memory (tests, fuzzing); read them through the shared handle.
+#[derive(Default, Clone)]
+pub struct MemSink(pub Rc<RefCell<Collected>>);
+
+impl MemSink {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn take(&self) -> Collected {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
+impl Sink for MemSink {
+    fn begin(&mut self, header: &Header) -> Result<(), SinkError> {
+        self.0.borrow_mut().header = Some(header.clone());
+        Ok(())
+    }
+    fn record(&mut self, _: u64, record: &Record, _: &[u8]) -> Result<(), SinkError> {
+        self.0.borrow_mut().records.push(record.clone());
+        Ok(())
+    }
+    fn end(&mut self, footer: &Footer) -> Result<(), SinkError> {
+        self.0.borrow_mut().footer = Some(footer.clone());
+        Ok(())
+    }
+}
+
+/// Encodes, digests and forwards records; remembers the first sink error.
+pub struct Tracer {
+    sink: Box<dyn Sink>,
+    digest: RollingDigest,
+    count: u64,
+    error: Option<SinkError>,
+}
+
+impl Tracer {
+    pub fn new(sink: Box<dyn Sink>) -> Self {
+        Tracer {
+            sink,
+            digest: RollingDigest::new(),
+            count: 0,
+            error: None,
+        }
+    }
+
+    pub fn begin(&mut self, header: &Header) {
+        if let Err(e) = self.sink.begin(header) {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    pub fn record(&mut self, record: Record) {
+        if self.error.is_some() {
+            return;
+        }
+        let encoded = encode_record(&record);
+        self.digest.update(&encoded);
+        if let Err(e) = self.sink.record(self.count, &record, &encoded) {
+            self.error = Some(e);
+        }
+        self.count += 1;
+    }
+
+    /// Writes the footer and returns it.
+    pub fn end(&mut self) -> Footer {
+        let footer = Footer {
+            records: self.count,
+            digest: self.digest.current(),
+        };
+        if self.error.is_none() {
+            if let Err(e) = self.sink.end(&footer) {
+                self.error = Some(e);
+            }
+        }
+        footer
+    }
+
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    pub fn error(&self) -> Option<&SinkError> {
+        self.error.as_ref()
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+}

@@ -1,0 +1,1131 @@
+//! The world: chains, actors, network and faults of one run, driven by one event queue.
+//!
+//! ```text
+//! pop (time, class, seq) ─▶ Block(chain): build block → records → receipts & logs to actors
+//!                                         → `always` / `sometimes` checks
+//!                           Wake / Deliver / Start → actor.handle(ctx, event)
+//!                           Fault(start|end) → status changes, records
+//! end: quiet period → `eventually` checks → protocol metrics → footer
+//! ```
+
+use super::actor::{Actor, ActorId, Event};
+use super::ctx::{CallError, Ctx};
+use super::genesis::Genesis;
+use super::keys::Key;
+use super::metrics::Metrics;
+use super::network::{Fate, Network};
+use super::queue::{Class, EventQueue};
+use super::seed::{SeedTree, Stream};
+use super::time::{Dur, SimTime};
+use super::tracer::{Sink, SinkError, Tracer};
+use crate::chain::{Chain, ChainIdx, PendingTx, TxRequest, TxStatus};
+use crate::check::{CheckOutcome, CheckStatus, Invariant, Probe};
+use crate::protocols::{ActorParams, Spawn};
+use crate::scenario::model::{Censorship, Scenario};
+use crate::trace::{
+    abi::AbiBook, ActorInfo, ChainInfo, CheckKind, Header, Outcome, Record, Value, FORMAT_VERSION,
+};
+use alloy_primitives::{keccak256, Address, Bytes, B256};
+use alloy_sol_types::SolCall;
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Events of the queue.
+pub(crate) enum Ev {
+    Block(ChainIdx),
+    Start(ActorId),
+    Wake {
+        actor: ActorId,
+        tag: u64,
+        generation: u32,
+    },
+    Deliver(Box<Message>),
+    Fault {
+        index: usize,
+        start: bool,
+    },
+    Sample,
+}
+
+/// An off-chain message in flight.
+pub(crate) struct Message {
+    id: u64,
+    from: ActorId,
+    to: ActorId,
+    topic: String,
+    body: Vec<u8>,
+}
+
+/// A log subscription.
+struct Subscription {
+    actor: ActorId,
+    address: Option<Address>,
+    topic0: Option<B256>,
+}
+
+pub(crate) struct ChainSlot {
+    pub(crate) name: String,
+    pub(crate) chain: Chain,
+    subs: Vec<Subscription>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Online,
+    /// Offline; the count allows overlapping windows.
+    Offline(u32),
+    Crashed,
+}
+
+pub(crate) struct ActorMeta {
+    pub(crate) info: ActorInfo,
+    pub(crate) key: Key,
+    pub(crate) stream: Stream,
+    status: Status,
+    /// Incremented on crash: timers of an earlier life are discarded.
+    generation: u32,
+    /// Timers that fell due while offline.
+    deferred: Vec<u64>,
+    /// `start` has not run yet (it was offline at time zero).
+    unstarted: bool,
+    protocol: usize,
+    params: Arc<dyn ActorParams>,
+}
+
+/// Names of deployed contracts.
+#[derive(Default)]
+pub(crate) struct Directory {
+    pub(crate) contracts: BTreeMap<String, (ChainIdx, Address)>,
+}
+
+/// Everything of a world except the actors' behaviour objects, so that an actor can be handed a
+/// `Ctx` borrowing it while the actor itself is borrowed separately.
+pub struct Core {
+    pub(crate) now: SimTime,
+    pub(crate) queue: EventQueue<Ev>,
+    pub(crate) chains: Vec<ChainSlot>,
+    pub(crate) actors: Vec<ActorMeta>,
+    pub(crate) network: Network,
+    pub(crate) tracer: Tracer,
+    pub(crate) metrics: Metrics,
+    pub(crate) directory: Directory,
+    pub(crate) abis: AbiBook,
+    tx_owner: BTreeMap<B256, ActorId>,
+    censor: Vec<(Censorship, Vec<Address>)>,
+    msg_seq: u64,
+}
+
+impl Core {
+    pub(crate) fn chain_index(&self, name: &str) -> Option<ChainIdx> {
+        self.chains
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| ChainIdx(i as u16))
+    }
+
+    pub(crate) fn actor_by_name(&self, name: &str) -> Option<ActorId> {
+        self.actors
+            .iter()
+            .position(|a| a.info.name == name)
+            .map(|i| ActorId(i as u32))
+    }
+
+    pub(crate) fn register_contract(
+        &mut self,
+        chain: ChainIdx,
+        name: &str,
+        address: Address,
+        abi_json: &str,
+    ) -> Result<(), String> {
+        if self.directory.contracts.contains_key(name) {
+            return Err(format!("contract `{name}` is deployed twice"));
+        }
+        self.directory
+            .contracts
+            .insert(name.to_string(), (chain, address));
+        self.abis.add(chain.0, address, name, abi_json)
+    }
+
+    pub(crate) fn view<C: SolCall>(
+        &mut self,
+        chain: ChainIdx,
+        from: Address,
+        to: Address,
+        call: &C,
+    ) -> Result<C::Return, CallError> {
+        let out = self.chains[chain.0 as usize]
+            .chain
+            .view(from, to, call.abi_encode().into())?;
+        C::abi_decode_returns(&out).map_err(|e| CallError::Decode(e.to_string()))
+    }
+
+    pub(crate) fn submit(&mut self, chain: ChainIdx, actor: ActorId, req: TxRequest) -> B256 {
+        let call = self.abis.call_name(chain.0, req.to, &req.data);
+        let to = req.to;
+        let pending = self.chains[chain.0 as usize].chain.submit(req, self.now);
+        self.tx_owner.insert(pending.hash, actor);
+        self.metrics.add("tx.submitted", 1);
+        self.tracer.record(Record::TxSubmitted {
+            t: self.now.ms(),
+            chain: chain.0,
+            actor: actor.0,
+            tx: pending.hash,
+            nonce: pending.nonce,
+            to,
+            call,
+        });
+        pending.hash
+    }
+
+    pub(crate) fn subscribe(
+        &mut self,
+        chain: ChainIdx,
+        actor: ActorId,
+        address: Option<Address>,
+        topic0: Option<B256>,
+    ) {
+        let subs = &mut self.chains[chain.0 as usize].subs;
+        if !subs
+            .iter()
+            .any(|s| s.actor == actor && s.address == address && s.topic0 == topic0)
+        {
+            subs.push(Subscription {
+                actor,
+                address,
+                topic0,
+            });
+        }
+    }
+
+    pub(crate) fn send_message(&mut self, from: ActorId, to: ActorId, topic: &str, body: Vec<u8>) {
+        let id = self.msg_seq;
+        self.msg_seq += 1;
+        let t = self.now.ms();
+        self.metrics.add("msg.sent", 1);
+        self.tracer.record(Record::MsgSent {
+            t,
+            id,
+            from: from.0,
+            to: to.0,
+            topic: topic.to_string(),
+            bytes: body.len() as u32,
+            body: keccak256(&body),
+        });
+        match self.network.route(self.now, from, to) {
+            Fate::DeliverAt(at) => {
+                let msg = Message {
+                    id,
+                    from,
+                    to,
+                    topic: topic.to_string(),
+                    body,
+                };
+                self.queue.push(at, Class::Deliver, Ev::Deliver(Box::new(msg)));
+            }
+            Fate::Drop(reason) => {
+                self.metrics.add("msg.dropped", 1);
+                self.tracer.record(Record::MsgDropped {
+                    t,
+                    id,
+                    reason: reason.to_string(),
+                });
+            }
+        }
+    }
+
+    pub(crate) fn set_timer(&mut self, actor: ActorId, at: SimTime, tag: u64) {
+        let generation = self.actors[actor.0 as usize].generation;
+        self.queue.push(
+            at,
+            Class::Timer,
+            Ev::Wake {
+                actor,
+                tag,
+                generation,
+            },
+        );
+    }
+
+    /// May `p` be included in a block of `chain` built now?
+    fn eligible(now: SimTime, chain: ChainIdx, windows: &[(Censorship, Vec<Address>)], p: &PendingTx) -> bool {
+        for (w, senders) in windows {
+            if w.chain != chain || !senders.contains(&p.req.from) {
+                continue;
+            }
+            match w.delay {
+                None => {
+                    if now >= w.from && now < w.to {
+                        return false;
+                    }
+                }
+                Some(d) => {
+                    if p.submitted_at >= w.from
+                        && p.submitted_at < w.to
+                        && now < p.submitted_at.plus(d)
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// A fault window scheduled in the queue.
+#[derive(Clone, Debug)]
+enum FaultEvent {
+    Offline(ActorId),
+    Crash {
+        actor: ActorId,
+    },
+    /// Visible-only windows (censorship, delay, partitions, spikes, drops): the rules consult
+    /// their times directly; the events only put them in the trace.
+    Marker,
+}
+
+#[derive(Clone, Debug)]
+struct FaultEntry {
+    kind: &'static str,
+    target: String,
+    event: FaultEvent,
+}
+
+/// Options of one run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Stop at the first invariant violation (default, as CI wants).
+    pub stop_on_violation: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            stop_on_violation: true,
+        }
+    }
+}
+
+/// Why a world could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("protocol `{protocol}` failed to set up: {message}")]
+    Setup { protocol: String, message: String },
+}
+
+/// Transaction totals of a run.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TxTotals {
+    pub submitted: u64,
+    pub included: u64,
+    pub reverted: u64,
+    pub dropped: u64,
+    pub pending_at_end: u64,
+}
+
+/// What a run produced (besides its trace).
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub seed: u64,
+    pub digest: B256,
+    pub records: u64,
+    /// Events popped from the queue.
+    pub events: u64,
+    /// Simulated time at which the run ended.
+    pub end: SimTime,
+    /// Why the run stopped before its end, if it did.
+    pub stopped: Option<String>,
+    pub checks: Vec<CheckOutcome>,
+    pub metrics: Vec<(String, Value)>,
+    /// Blocks produced per chain.
+    pub blocks: Vec<(String, u64)>,
+    pub txs: TxTotals,
+    pub sink_error: Option<SinkError>,
+}
+
+struct CheckSlot {
+    invariant: Box<dyn Invariant>,
+    outcome: CheckOutcome,
+}
+
+/// One run of a scenario with one seed.
+pub struct World {
+    core: Core,
+    actors: Vec<Box<dyn Actor>>,
+    shared: Vec<Rc<dyn Any>>,
+    checks: Vec<CheckSlot>,
+    finishers: Vec<Box<dyn FnMut(&mut Probe) -> Vec<(String, Value)>>>,
+    faults: Vec<FaultEntry>,
+    seed: u64,
+    duration: Dur,
+    end: SimTime,
+    sample_every: Dur,
+    opts: RunOptions,
+    stop: Option<String>,
+    events: u64,
+    header: Header,
+}
+
+impl World {
+    /// Builds the world of `scenario` for `seed`: chains at genesis, contracts deployed, actors
+    /// spawned, faults and blocks scheduled. Records go to `sink`.
+    pub fn build(
+        scenario: &Scenario,
+        seed: u64,
+        sink: Box<dyn Sink>,
+        opts: RunOptions,
+    ) -> Result<World, BuildError> {
+        let seeds = SeedTree::new(seed);
+        let duration = scenario.duration;
+        let stop_faults = SimTime::ZERO.plus(duration);
+
+        let mut chains = Vec::new();
+        for spec in &scenario.chains {
+            let mut config = spec.config.clone();
+            for s in config.spikes.iter_mut() {
+                s.to = s.to.min(stop_faults);
+            }
+            chains.push(ChainSlot {
+                name: config.name.clone(),
+                chain: Chain::new(config),
+                subs: Vec::new(),
+            });
+        }
+
+        let mut actors = Vec::new();
+        for spec in &scenario.actors {
+            let label = format!("actor/{}", spec.name);
+            let key = Key::derive(&seeds, &label);
+            actors.push(ActorMeta {
+                info: ActorInfo {
+                    name: spec.name.clone(),
+                    kind: spec.kind.clone(),
+                    address: key.address(),
+                },
+                key,
+                stream: seeds.stream(&label),
+                status: Status::Online,
+                generation: 0,
+                deferred: Vec::new(),
+                unstarted: true,
+                protocol: spec.protocol,
+                params: spec.params.clone(),
+            });
+        }
+
+        let mut network_cfg = scenario.faults.network.clone();
+        network_cfg.faults_until = network_cfg.faults_until.min(stop_faults);
+        for p in network_cfg.partitions.iter_mut() {
+            p.to = p.to.min(stop_faults);
+        }
+
+        let censor = scenario
+            .faults
+            .censor
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c.to = c.to.min(stop_faults);
+                let senders = c
+                    .senders
+                    .iter()
+                    .map(|a| actors[a.0 as usize].info.address)
+                    .collect();
+                (c, senders)
+            })
+            .collect();
+
+        let mut core = Core {
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            chains,
+            actors,
+            network: Network::new(network_cfg, seeds.stream("network")),
+            tracer: Tracer::new(sink),
+            metrics: Metrics::default(),
+            directory: Directory::default(),
+            abis: AbiBook::default(),
+            tx_owner: BTreeMap::new(),
+            censor,
+            msg_seq: 0,
+        };
+
+        // Every actor starts with the chain's native funding.
+        for (ci, spec) in scenario.chains.iter().enumerate() {
+            for a in 0..core.actors.len() {
+                let addr = core.actors[a].info.address;
+                core.chains[ci].chain.fund(addr, spec.fund);
+            }
+        }
+
+        // Protocols set up in declaration order.
+        let mut contracts = Vec::new();
+        let mut shared = Vec::new();
+        let mut checks = Vec::new();
+        let mut finishers = Vec::new();
+        for p in &scenario.protocols {
+            let mut genesis = Genesis {
+                core: &mut core,
+                seeds,
+                protocol: &p.name,
+                contracts: &mut contracts,
+            };
+            let setup = p
+                .config
+                .setup(&mut genesis)
+                .map_err(|message| BuildError::Setup {
+                    protocol: p.name.clone(),
+                    message,
+                })?;
+            shared.push(setup.shared);
+            for invariant in setup.invariants {
+                let outcome = CheckOutcome {
+                    name: invariant.name().to_string(),
+                    kind: invariant.kind(),
+                    status: match invariant.kind() {
+                        CheckKind::Always => CheckStatus::Held,
+                        _ => CheckStatus::Undecided,
+                    },
+                    at: None,
+                    detail: None,
+                    failures: 0,
+                };
+                checks.push(CheckSlot { invariant, outcome });
+            }
+            finishers.push(setup.metrics);
+        }
+
+        let behaviours: Vec<Box<dyn Actor>> = core
+            .actors
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                a.params.spawn(&Spawn {
+                    id: ActorId(i as u32),
+                    name: &a.info.name,
+                    shared: shared[a.protocol].clone(),
+                })
+            })
+            .collect();
+
+        let header = Header {
+            format_version: FORMAT_VERSION,
+            engine_version: crate::ENGINE_VERSION.to_string(),
+            revm_version: crate::chain::REVM_VERSION.to_string(),
+            scenario: scenario.canonical.clone(),
+            scenario_path: scenario.path.clone(),
+            seed,
+            chains: core
+                .chains
+                .iter()
+                .map(|c| ChainInfo {
+                    name: c.name.clone(),
+                    chain_id: c.chain.config().chain_id,
+                    hardfork: crate::chain::HARDFORK.to_string(),
+                })
+                .collect(),
+            actors: core.actors.iter().map(|a| a.info.clone()).collect(),
+            contracts,
+        };
+
+        let end = SimTime::ZERO.plus(duration).plus(scenario.quiet);
+        let mut world = World {
+            core,
+            actors: behaviours,
+            shared,
+            checks,
+            finishers,
+            faults: Vec::new(),
+            seed,
+            duration,
+            end,
+            sample_every: scenario.sample_every,
+            opts,
+            stop: None,
+            events: 0,
+            header,
+        };
+        world.schedule(scenario, stop_faults);
+        Ok(world)
+    }
+
+    /// The trace header this run writes.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn schedule(&mut self, sc: &Scenario, stop_faults: SimTime) {
+        let q = &mut self.core.queue;
+        let mut add = |faults: &mut Vec<FaultEntry>,
+                       q: &mut EventQueue<Ev>,
+                       entry: FaultEntry,
+                       from: SimTime,
+                       to: Option<SimTime>| {
+            let index = faults.len();
+            faults.push(entry);
+            q.push(from, Class::Fault, Ev::Fault { index, start: true });
+            if let Some(to) = to {
+                q.push(to.max(from), Class::Fault, Ev::Fault { index, start: false });
+            }
+        };
+        let name = |id: ActorId| sc.actors[id.0 as usize].name.clone();
+        for w in &sc.faults.offline {
+            if w.from >= stop_faults {
+                continue;
+            }
+            add(
+                &mut self.faults,
+                q,
+                FaultEntry {
+                    kind: "offline",
+                    target: name(w.target),
+                    event: FaultEvent::Offline(w.target),
+                },
+                w.from,
+                Some(w.to.min(stop_faults)),
+            );
+        }
+        for c in &sc.faults.crash {
+            if c.at >= stop_faults {
+                continue;
+            }
+            let restart = c.restart.unwrap_or(stop_faults).min(stop_faults);
+            add(
+                &mut self.faults,
+                q,
+                FaultEntry {
+                    kind: "crash",
+                    target: name(c.actor),
+                    event: FaultEvent::Crash { actor: c.actor },
+                },
+                c.at,
+                Some(restart),
+            );
+        }
+        for (c, _) in &self.core.censor {
+            if c.from >= stop_faults {
+                continue;
+            }
+            let who: Vec<String> = c.senders.iter().map(|a| name(*a)).collect();
+            let kind = if c.delay.is_some() { "delay" } else { "censor" };
+            add(
+                &mut self.faults,
+                q,
+                FaultEntry {
+                    kind,
+                    target: format!("{}:{}", self.core.chains[c.chain.0 as usize].name, who.join(",")),
+                    event: FaultEvent::Marker,
+                },
+                c.from,
+                Some(c.to),
+            );
+        }
+        for p in &self.core.network.config.partitions {
+            if p.from >= stop_faults {
+                continue;
+            }
+            let groups: Vec<String> = p
+                .groups
+                .iter()
+                .map(|g| g.iter().map(|a| name(*a)).collect::<Vec<_>>().join(","))
+                .collect();
+            add(
+                &mut self.faults,
+                q,
+                FaultEntry {
+                    kind: "partition",
+                    target: groups.join(" | "),
+                    event: FaultEvent::Marker,
+                },
+                p.from,
+                Some(p.to),
+            );
+        }
+        for slot in &self.core.chains {
+            for s in &slot.chain.config().spikes {
+                if s.from >= stop_faults {
+                    continue;
+                }
+                add(
+                    &mut self.faults,
+                    q,
+                    FaultEntry {
+                        kind: "base_fee_spike",
+                        target: format!("{}:x{}", slot.name, s.multiplier),
+                        event: FaultEvent::Marker,
+                    },
+                    s.from,
+                    Some(s.to),
+                );
+            }
+        }
+        for (i, slot) in self.core.chains.iter().enumerate() {
+            let bt = slot.chain.config().block_time_ms.max(1);
+            q.push(SimTime(bt), Class::Block, Ev::Block(ChainIdx(i as u16)));
+        }
+        for i in 0..self.actors.len() {
+            q.push(SimTime::ZERO, Class::Timer, Ev::Start(ActorId(i as u32)));
+        }
+        if self.sample_every.as_ms() > 0 {
+            q.push(SimTime::ZERO.plus(self.sample_every), Class::Timer, Ev::Sample);
+        }
+    }
+
+    /// Runs to the end (duration, then the quiet period) or to the first violation when
+    /// stopping on violations; then checks liveness, computes metrics and ends the trace.
+    pub fn run(mut self) -> RunResult {
+        let header = self.header.clone();
+        self.core.tracer.begin(&header);
+        while let Some(t) = self.core.queue.peek_time() {
+            if t > self.end || self.stop.is_some() {
+                break;
+            }
+            let (t, _, ev) = self.core.queue.pop().expect("peeked");
+            self.core.now = t;
+            self.events += 1;
+            self.dispatch(ev);
+            if self.core.tracer.failed() {
+                self.stop = Some("trace sink failed".into());
+            }
+        }
+        if self.stop.is_none() {
+            self.core.now = self.end;
+            self.final_checks();
+        }
+        self.finish()
+    }
+
+    fn dispatch(&mut self, ev: Ev) {
+        match ev {
+            Ev::Block(c) => {
+                self.produce_block(c);
+                let bt = self.core.chains[c.0 as usize].chain.config().block_time_ms.max(1);
+                let next = self.core.now.plus(Dur::ms(bt));
+                if next <= self.end {
+                    self.core.queue.push(next, Class::Block, Ev::Block(c));
+                }
+            }
+            Ev::Start(a) => {
+                if self.core.actors[a.0 as usize].status == Status::Online {
+                    self.start_actor(a);
+                }
+            }
+            Ev::Wake {
+                actor,
+                tag,
+                generation,
+            } => {
+                let meta = &mut self.core.actors[actor.0 as usize];
+                if meta.generation != generation {
+                    return;
+                }
+                match meta.status {
+                    Status::Online => {
+                        self.core.tracer.record(Record::Timer {
+                            t: self.core.now.ms(),
+                            actor: actor.0,
+                            tag,
+                        });
+                        self.deliver(actor, &Event::Timer { tag });
+                    }
+                    Status::Offline(_) => meta.deferred.push(tag),
+                    Status::Crashed => {}
+                }
+            }
+            Ev::Deliver(msg) => {
+                let t = self.core.now.ms();
+                if self.core.actors[msg.to.0 as usize].status != Status::Online {
+                    self.core.metrics.add("msg.dropped", 1);
+                    self.core.tracer.record(Record::MsgDropped {
+                        t,
+                        id: msg.id,
+                        reason: "receiver offline".into(),
+                    });
+                    return;
+                }
+                self.core.metrics.add("msg.delivered", 1);
+                self.core.tracer.record(Record::MsgDelivered {
+                    t,
+                    id: msg.id,
+                    to: msg.to.0,
+                });
+                self.deliver(
+                    msg.to,
+                    &Event::Message {
+                        from: msg.from,
+                        topic: &msg.topic,
+                        body: &msg.body,
+                    },
+                );
+            }
+            Ev::Fault { index, start } => self.apply_fault(index, start),
+            Ev::Sample => {
+                self.sample_metrics();
+                let next = self.core.now.plus(self.sample_every);
+                if next <= self.end {
+                    self.core.queue.push(next, Class::Timer, Ev::Sample);
+                }
+            }
+        }
+    }
+
+    fn start_actor(&mut self, a: ActorId) {
+        let meta = &mut self.core.actors[a.0 as usize];
+        if !meta.unstarted {
+            return;
+        }
+        meta.unstarted = false;
+        let mut ctx = Ctx {
+            core: &mut self.core,
+            me: a,
+        };
+        self.actors[a.0 as usize].start(&mut ctx);
+    }
+
+    fn deliver(&mut self, a: ActorId, ev: &Event) {
+        if self.core.actors[a.0 as usize].status != Status::Online {
+            return;
+        }
+        let mut ctx = Ctx {
+            core: &mut self.core,
+            me: a,
+        };
+        self.actors[a.0 as usize].handle(&mut ctx, ev);
+    }
+
+    fn apply_fault(&mut self, index: usize, start: bool) {
+        let entry = self.faults[index].clone();
+        self.core.tracer.record(Record::Fault {
+            t: self.core.now.ms(),
+            kind: entry.kind.to_string(),
+            target: entry.target.clone(),
+            start,
+        });
+        match entry.event {
+            FaultEvent::Marker => {}
+            FaultEvent::Offline(a) => {
+                let meta = &mut self.core.actors[a.0 as usize];
+                match (meta.status, start) {
+                    (Status::Online, true) => meta.status = Status::Offline(1),
+                    (Status::Offline(n), true) => meta.status = Status::Offline(n + 1),
+                    (Status::Offline(n), false) if n > 1 => meta.status = Status::Offline(n - 1),
+                    (Status::Offline(_), false) => {
+                        meta.status = Status::Online;
+                        self.come_online(a);
+                    }
+                    // A crashed actor's offline window does not revive it.
+                    (Status::Crashed, _) | (Status::Online, false) => {}
+                }
+            }
+            FaultEvent::Crash { actor } => {
+                if start {
+                    let meta = &mut self.core.actors[actor.0 as usize];
+                    meta.status = Status::Crashed;
+                    meta.generation += 1;
+                    meta.deferred.clear();
+                } else {
+                    self.restart(actor);
+                }
+            }
+        }
+    }
+
+    fn come_online(&mut self, a: ActorId) {
+        if self.core.actors[a.0 as usize].unstarted {
+            self.start_actor(a);
+        } else {
+            self.deliver(a, &Event::Online);
+        }
+        let deferred = std::mem::take(&mut self.core.actors[a.0 as usize].deferred);
+        for tag in deferred {
+            let now = self.core.now;
+            self.core.set_timer(a, now, tag);
+        }
+    }
+
+    fn restart(&mut self, a: ActorId) {
+        let meta = &mut self.core.actors[a.0 as usize];
+        if meta.status != Status::Crashed {
+            return;
+        }
+        meta.status = Status::Online;
+        let fresh = meta.params.spawn(&Spawn {
+            id: a,
+            name: &meta.info.name,
+            shared: self.shared[meta.protocol].clone(),
+        });
+        self.actors[a.0 as usize] = fresh;
+        if meta.unstarted {
+            self.start_actor(a);
+            return;
+        }
+        let mut ctx = Ctx {
+            core: &mut self.core,
+            me: a,
+        };
+        self.actors[a.0 as usize].restart(&mut ctx);
+    }
+
+    fn produce_block(&mut self, c: ChainIdx) {
+        let now = self.core.now;
+        let core = &mut self.core;
+        let windows = &core.censor;
+        let block = core.chains[c.0 as usize]
+            .chain
+            .build_block(now, &mut |p| Core::eligible(now, c, windows, p));
+        let t = now.ms();
+        let h = &block.header;
+        core.metrics.add("blocks", 1);
+        core.tracer.record(Record::Block {
+            t,
+            chain: c.0,
+            number: h.number,
+            hash: h.hash,
+            base_fee: h.base_fee,
+            gas_used: h.gas_used,
+            txs: block.receipts.len() as u32,
+        });
+        for r in &block.receipts {
+            let outcome = match &r.status {
+                TxStatus::Success => Outcome::Success,
+                TxStatus::Revert(data) => {
+                    core.metrics.add("tx.reverted", 1);
+                    Outcome::Reverted {
+                        reason: core.abis.revert_reason(data),
+                    }
+                }
+                TxStatus::Halt(reason) => {
+                    core.metrics.add("tx.reverted", 1);
+                    Outcome::Halted {
+                        reason: reason.clone(),
+                    }
+                }
+            };
+            core.metrics.add("tx.included", 1);
+            core.metrics.add("gas.used", r.gas_used as i128);
+            core.tracer.record(Record::TxIncluded {
+                t,
+                chain: c.0,
+                block: r.block,
+                tx: r.tx,
+                gas_used: r.gas_used,
+                effective_gas_price: r.effective_gas_price,
+                outcome,
+            });
+            for log in &r.logs {
+                core.tracer.record(Record::Log {
+                    t,
+                    chain: c.0,
+                    block: r.block,
+                    tx: r.tx,
+                    address: log.address,
+                    topics: log.topics.clone(),
+                    data: log.data.clone(),
+                });
+            }
+        }
+        for d in &block.dropped {
+            core.metrics.add("tx.dropped", 1);
+            core.tracer.record(Record::TxDropped {
+                t,
+                chain: c.0,
+                tx: d.tx,
+                reason: d.reason.clone(),
+            });
+        }
+
+        // Tell actors: receipts to their senders, logs to subscribers, in block order.
+        for r in &block.receipts {
+            if let Some(owner) = self.core.tx_owner.remove(&r.tx) {
+                self.deliver(
+                    owner,
+                    &Event::Receipt {
+                        chain: c,
+                        block: &block.header,
+                        receipt: r,
+                    },
+                );
+            }
+            for log in &r.logs {
+                let topic0 = log.topics.first().copied();
+                let targets: Vec<ActorId> = self.core.chains[c.0 as usize]
+                    .subs
+                    .iter()
+                    .filter(|s| {
+                        s.address.is_none_or(|a| a == log.address)
+                            && s.topic0.is_none_or(|t| Some(t) == topic0)
+                    })
+                    .map(|s| s.actor)
+                    .collect();
+                for a in targets {
+                    self.deliver(
+                        a,
+                        &Event::Log {
+                            chain: c,
+                            block: &block.header,
+                            tx: r.tx,
+                            log,
+                        },
+                    );
+                }
+            }
+        }
+        for d in &block.dropped {
+            if let Some(owner) = self.core.tx_owner.remove(&d.tx) {
+                self.deliver(owner, &Event::Dropped { chain: c, tx: d });
+            }
+        }
+        self.block_checks();
+    }
+
+    fn block_checks(&mut self) {
+        let t = self.core.now.ms();
+        for slot in self.checks.iter_mut() {
+            let kind = slot.invariant.kind();
+            let check = match kind {
+                CheckKind::Always => true,
+                CheckKind::Sometimes => slot.outcome.status != CheckStatus::Reached,
+                CheckKind::Eventually => false,
+            };
+            if !check {
+                continue;
+            }
+            let result = slot.invariant.check(&mut Probe {
+                core: &mut self.core,
+            });
+            match (kind, result) {
+                (CheckKind::Always, Err(detail)) => {
+                    slot.outcome.failures += 1;
+                    if slot.outcome.status != CheckStatus::Violated {
+                        slot.outcome.status = CheckStatus::Violated;
+                        slot.outcome.at = Some(t);
+                        slot.outcome.detail = Some(detail.clone());
+                        self.core.tracer.record(Record::Check {
+                            t,
+                            name: slot.outcome.name.clone(),
+                            kind,
+                            ok: false,
+                            detail,
+                        });
+                        if self.opts.stop_on_violation {
+                            self.stop = Some(format!("invariant `{}` violated", slot.outcome.name));
+                        }
+                    }
+                }
+                (CheckKind::Sometimes, Ok(())) => {
+                    slot.outcome.status = CheckStatus::Reached;
+                    slot.outcome.at = Some(t);
+                    self.core.tracer.record(Record::Check {
+                        t,
+                        name: slot.outcome.name.clone(),
+                        kind,
+                        ok: true,
+                        detail: String::new(),
+                    });
+                }
+                _ => {}
+            }
+            if self.stop.is_some() {
+                break;
+            }
+        }
+    }
+
+    fn final_checks(&mut self) {
+        let t = self.core.now.ms();
+        for slot in self.checks.iter_mut() {
+            let kind = slot.invariant.kind();
+            match kind {
+                CheckKind::Always => continue,
+                CheckKind::Sometimes if slot.outcome.status == CheckStatus::Reached => continue,
+                _ => {}
+            }
+            let result = slot.invariant.check(&mut Probe {
+                core: &mut self.core,
+            });
+            let (status, ok, detail) = match (kind, result) {
+                (CheckKind::Eventually, Ok(())) => (CheckStatus::Held, true, String::new()),
+                (CheckKind::Eventually, Err(d)) => (CheckStatus::Violated, false, d),
+                (_, Ok(())) => (CheckStatus::Reached, true, String::new()),
+                (_, Err(d)) => (CheckStatus::NeverReached, false, d),
+            };
+            slot.outcome.status = status;
+            slot.outcome.at = Some(t);
+            if !ok {
+                slot.outcome.failures += 1;
+                slot.outcome.detail = Some(detail.clone());
+            }
+            self.core.tracer.record(Record::Check {
+                t,
+                name: slot.outcome.name.clone(),
+                kind,
+                ok,
+                detail,
+            });
+        }
+    }
+
+    fn sample_metrics(&mut self) {
+        let t = self.core.now.ms();
+        for (name, value) in self.core.metrics.values() {
+            self.core.tracer.record(Record::Metric { t, name, value });
+        }
+    }
+
+    fn finish(mut self) -> RunResult {
+        let mut protocol_metrics = Vec::new();
+        for f in self.finishers.iter_mut() {
+            protocol_metrics.extend(f(&mut Probe {
+                core: &mut self.core,
+            }));
+        }
+        for (name, value) in protocol_metrics {
+            self.core.metrics.set(&name, value);
+        }
+        self.sample_metrics();
+        let footer = self.core.tracer.end();
+        let metrics = self.core.metrics.values();
+        let get = |n: &str| match self.core.metrics.get(n) {
+            Some(Value::Int(i)) => i as u64,
+            _ => 0,
+        };
+        let pending: usize = self.core.chains.iter().map(|c| c.chain.pending_len()).sum();
+        let txs = TxTotals {
+            submitted: get("tx.submitted"),
+            included: get("tx.included"),
+            reverted: get("tx.reverted"),
+            dropped: get("tx.dropped"),
+            pending_at_end: pending as u64,
+        };
+        RunResult {
+            seed: self.seed,
+            digest: footer.digest,
+            records: footer.records,
+            events: self.events,
+            end: self.core.now,
+            stopped: self.stop.take(),
+            checks: self.checks.into_iter().map(|c| c.outcome).collect(),
+            metrics,
+            blocks: self
+                .core
+                .chains
+                .iter()
+                .map(|c| (c.name.clone(), c.chain.head().number))
+                .collect(),
+            txs,
+            sink_error: self.core.tracer.error().cloned(),
+        }
+    }
+
+    /// The scenario's duration (faults stop there).
+    pub fn duration(&self) -> Dur {
+        self.duration
+    }
+}
+
+/// A convenience for tests and benches: raw bytes as a transaction body.
+pub fn calldata(bytes: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(bytes)
+}
