@@ -10,6 +10,7 @@ pub mod check;
 pub mod engine;
 pub mod protocols;
 pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod trace;
 

@@ -1,1 +1,7 @@
-fn main(){}
+//! `crucible`: run, validate and replay scenarios; inspect traces.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

@@ -343,6 +343,8 @@ pub struct RunResult {
     pub blocks: Vec<(String, u64)>,
     pub txs: TxTotals,
     pub sink_error: Option<SinkError>,
+    /// Metric samples `(ms, name, value)` as written to the trace (for `metrics.csv`).
+    pub samples: Vec<(u64, String, Value)>,
 }
 
 struct CheckSlot {
@@ -366,6 +368,7 @@ pub struct World {
     stop: Option<String>,
     events: u64,
     header: Header,
+    samples: Vec<(u64, String, Value)>,
 }
 
 impl World {
@@ -546,6 +549,7 @@ impl World {
             stop: None,
             events: 0,
             header,
+            samples: Vec::new(),
         };
         world.schedule(scenario, stop_faults);
         Ok(world)
@@ -675,10 +679,18 @@ impl World {
 
     /// Runs to the end (duration, then the quiet period) or to the first violation when
     /// stopping on violations; then checks liveness, computes metrics and ends the trace.
-    pub fn run(mut self) -> RunResult {
+    pub fn run(self) -> RunResult {
+        self.run_with_progress(&mut |_, _| {})
+    }
+
+    /// Like [`World::run`], calling `tick(now, events)` every few thousand events (progress bars).
+    pub fn run_with_progress(mut self, tick: &mut dyn FnMut(SimTime, u64)) -> RunResult {
         let header = self.header.clone();
         self.core.tracer.begin(&header);
         while let Some(t) = self.core.queue.peek_time() {
+            if self.events & 0x3fff == 0 {
+                tick(t, self.events);
+            }
             if t > self.end || self.stop.is_some() {
                 break;
             }
@@ -1070,6 +1082,7 @@ impl World {
     fn sample_metrics(&mut self) {
         let t = self.core.now.ms();
         for (name, value) in self.core.metrics.values() {
+            self.samples.push((t, name.clone(), value));
             self.core.tracer.record(Record::Metric { t, name, value });
         }
     }
@@ -1116,12 +1129,18 @@ impl World {
                 .collect(),
             txs,
             sink_error: self.core.tracer.error().cloned(),
+            samples: std::mem::take(&mut self.samples),
         }
     }
 
     /// The scenario's duration (faults stop there).
     pub fn duration(&self) -> Dur {
         self.duration
+    }
+
+    /// Simulated time at which the run ends (duration plus quiet period).
+    pub fn end(&self) -> SimTime {
+        self.end
     }
 }
 

@@ -24,6 +24,8 @@ pub trait Protocol: Sync {
     fn parse(&self, params: &Node) -> Result<Box<dyn ProtocolConfig>, ScenarioError>;
     /// Actor kinds without the prefix (`payer` for `token.payer`).
     fn actor_kinds(&self) -> &'static [&'static str];
+    /// Names of the invariants it checks (qualified, e.g. `token.conservation`).
+    fn invariants(&self) -> &'static [&'static str];
     /// Parses and validates one actor's parameters (the actor entry minus the common keys).
     fn parse_actor(&self, kind: &str, params: &Node)
         -> Result<Box<dyn ActorParams>, ScenarioError>;

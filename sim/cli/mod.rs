@@ -1,0 +1,64 @@
+//! The command line: one module per subcommand. Exit codes: 0 success, 1 an expectation or
+//! invariant failed (or a replay diverged), 2 bad input (scenario, trace, arguments).
+
+mod diag;
+mod replay;
+mod run;
+mod trace;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit code for bad input.
+pub const BAD_INPUT: i32 = 2;
+/// Exit code when the run answered "no" or a replay diverged.
+pub const FAILED: i32 = 1;
+
+#[derive(Parser)]
+#[command(
+    name = "crucible",
+    version,
+    about = "Deterministic simulation and replay engine for blockchain protocols",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario: writes trace.bin, summary.yaml and metrics.csv.
+    Run(run::Args),
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Re-run the scenario and seed embedded in a trace and compare record by record.
+    Replay {
+        trace: PathBuf,
+    },
+    /// Inspect traces.
+    #[command(subcommand)]
+    Trace(trace::Command),
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { BAD_INPUT } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run::main(args),
+        Command::Validate { files } => validate::main(&files),
+        Command::Replay { trace } => replay::main(&trace),
+        Command::Trace(cmd) => trace::main(cmd),
+    }
+}

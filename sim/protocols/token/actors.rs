@@ -1,0 +1,122 @@
+//! `token.payer`: sends transfers of random amounts to other payers at random intervals, and
+//! tracks how long each takes to be included.
+
+use super::{InFlight, PayerParams, Shared, Token};
+use crate::engine::actor::{Actor, ActorId, Ctx, Event, TxOpts};
+use crate::engine::time::Dur;
+use crate::protocols::{ActorParams, Spawn};
+use crate::scenario::yaml::Located;
+use alloy_primitives::U256;
+use alloy_sol_types::SolCall;
+
+const NEXT_TRANSFER: u64 = 1;
+
+impl ActorParams for PayerParams {
+    fn actor_refs(&self) -> Vec<Located<String>> {
+        self.to.clone()
+    }
+
+    fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        let ledger = env
+            .shared
+            .clone()
+            .downcast::<std::cell::RefCell<super::Ledger>>()
+            .expect("token actors run with the token ledger");
+        Box::new(Payer {
+            params: self.clone(),
+            ledger,
+            recipients: Vec::new(),
+        })
+    }
+}
+
+/// An honest payer.
+pub struct Payer {
+    params: PayerParams,
+    ledger: Shared,
+    recipients: Vec<ActorId>,
+}
+
+impl Payer {
+    fn schedule_next(&mut self, ctx: &mut Ctx) {
+        let mean = self.params.every.as_ms() as f64;
+        let wait = ctx.rng().exponential(mean).round() as u64;
+        ctx.set_timer(Dur::ms(wait.max(1)), NEXT_TRANSFER);
+    }
+
+    fn transfer(&mut self, ctx: &mut Ctx) {
+        if self.recipients.is_empty() {
+            return;
+        }
+        let to = self.recipients[ctx.rng().pick(self.recipients.len())];
+        let max = self.params.max_amount.0.min(U256::from(u64::MAX));
+        let amount = 1 + ctx.rng().below(max.to::<u64>().max(1));
+        let (chain, token) = {
+            let l = self.ledger.borrow();
+            (l.chain, l.token)
+        };
+        let call = Token::transferCall {
+            to: ctx.actor_address(to),
+            amount: U256::from(amount),
+        };
+        let opts = TxOpts {
+            gas_limit: 80_000,
+            tip: self.params.tip_gwei as u128 * 1_000_000_000,
+            ..TxOpts::default()
+        };
+        let tx = ctx.send_tx_with(chain, Some(token), call.abi_encode().into(), opts);
+        let name = ctx.name().to_string();
+        self.ledger.borrow_mut().in_flight.insert(
+            tx,
+            InFlight {
+                payer: name,
+                submitted_ms: ctx.now().ms(),
+            },
+        );
+    }
+}
+
+impl Actor for Payer {
+    fn start(&mut self, ctx: &mut Ctx) {
+        let me = ctx.me();
+        self.recipients = if self.params.to.is_empty() {
+            ctx.actors_of_kind("token.payer").filter(|a| *a != me).collect()
+        } else {
+            self.params
+                .to
+                .iter()
+                .filter_map(|n| ctx.actor_by_name(&n.value))
+                .collect()
+        };
+        self.schedule_next(ctx);
+    }
+
+    fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        match event {
+            Event::Timer { tag: NEXT_TRANSFER } => {
+                self.transfer(ctx);
+                self.schedule_next(ctx);
+            }
+            Event::Receipt { receipt, .. } => {
+                let mut l = self.ledger.borrow_mut();
+                let Some(f) = l.in_flight.remove(&receipt.tx) else {
+                    return;
+                };
+                let delay = ctx.now().ms() - f.submitted_ms;
+                let slot = l.max_delay_ms.entry(f.payer).or_insert(0);
+                *slot = (*slot).max(delay);
+                l.slowest_ms = l.slowest_ms.max(delay);
+                if receipt.status.is_success() {
+                    l.transfers += 1;
+                }
+                drop(l);
+                ctx.observe("token.inclusion_delay_s", delay as f64 / 1000.0);
+            }
+            Event::Dropped { tx, .. } => {
+                self.ledger.borrow_mut().in_flight.remove(&tx.tx);
+                ctx.note(format!("transfer dropped: {}", tx.reason));
+            }
+            _ => {}
+        }
+    }
+}

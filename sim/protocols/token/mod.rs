@@ -1,0 +1,212 @@
+//! The smoke protocol: an ERC-20 token and payers who send each other transfers. It exercises
+//! every engine path (deployment, mempool, fees, logs, censorship, offline windows, crashes,
+//! invariants, metrics) with the simplest possible protocol.
+
+mod actors;
+mod invariants;
+
+use super::{ActorParams, Protocol, ProtocolConfig, Setup};
+use crate::chain::ChainIdx;
+use crate::engine::genesis::Genesis;
+use crate::engine::time::Dur;
+use crate::scenario::error::ScenarioError;
+use crate::scenario::units::Amount;
+use crate::scenario::yaml::{from_node, Located, Node};
+use crate::trace::Value;
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolConstructor, SolValue};
+use serde::Deserialize;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    Token,
+    "sim/protocols/token/artifacts/Token.json"
+);
+
+/// ABI and bytecode of the token contract.
+pub const TOKEN_ARTIFACT: &str = include_str!("artifacts/Token.json");
+
+/// The token protocol module.
+pub struct TokenProtocol;
+
+/// Registry entry.
+pub static TOKEN: TokenProtocol = TokenProtocol;
+
+/// Parameters under `protocols.token`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Chain the token lives on.
+    pub chain: Located<String>,
+    /// Initial token balance of every payer.
+    #[serde(default = "default_balance")]
+    pub initial_balance: Amount,
+    /// A transfer still pending this long after submission counts as slow (`sometimes` check).
+    #[serde(default = "default_slow")]
+    pub slow_inclusion: Dur,
+}
+
+fn default_balance() -> Amount {
+    Amount(U256::from(1_000u64) * U256::from(10u64).pow(U256::from(18u64)))
+}
+
+fn default_slow() -> Dur {
+    Dur::mins(10)
+}
+
+/// Parameters of a `token.payer`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayerParams {
+    /// Mean time between two transfers (exponentially distributed).
+    #[serde(default = "default_every")]
+    pub every: Dur,
+    /// Largest single transfer (amounts are uniform in 1..=max_amount base units).
+    #[serde(default = "default_max_amount")]
+    pub max_amount: Amount,
+    /// Recipients by actor name; default: every other payer.
+    #[serde(default)]
+    pub to: Vec<Located<String>>,
+    /// Priority fee in gwei.
+    #[serde(default = "default_tip")]
+    pub tip_gwei: u64,
+}
+
+fn default_every() -> Dur {
+    Dur::mins(5)
+}
+fn default_max_amount() -> Amount {
+    Amount(U256::from(10u64).pow(U256::from(18u64)))
+}
+fn default_tip() -> u64 {
+    1
+}
+
+/// Names of the invariants this protocol checks.
+pub const INVARIANTS: &[&str] = &[
+    "token.conservation",
+    "token.transfers_land",
+    "token.slow_inclusion_seen",
+];
+
+impl Protocol for TokenProtocol {
+    fn name(&self) -> &'static str {
+        "token"
+    }
+    fn about(&self) -> &'static str {
+        "ERC-20 token with payers: the engine's smoke protocol"
+    }
+    fn parse(&self, params: &Node) -> Result<Box<dyn ProtocolConfig>, ScenarioError> {
+        Ok(Box::new(from_node::<TokenConfig>(params)?))
+    }
+    fn actor_kinds(&self) -> &'static [&'static str] {
+        &["payer"]
+    }
+    fn invariants(&self) -> &'static [&'static str] {
+        INVARIANTS
+    }
+    fn parse_actor(
+        &self,
+        kind: &str,
+        params: &Node,
+    ) -> Result<Box<dyn ActorParams>, ScenarioError> {
+        match kind {
+            "payer" => Ok(Box::new(from_node::<PayerParams>(params)?)),
+            other => Err(ScenarioError::new(format!("unknown token actor kind `{other}`"))),
+        }
+    }
+}
+
+/// A transfer submitted and not yet included.
+#[derive(Debug, Clone)]
+pub(crate) struct InFlight {
+    pub payer: String,
+    pub submitted_ms: u64,
+}
+
+/// God's-eye bookkeeping shared by payers and invariants.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub chain: ChainIdx,
+    pub token: Address,
+    /// Every account that ever held tokens, in first-seen order.
+    pub holders: Vec<Address>,
+    pub minted: U256,
+    pub(crate) in_flight: BTreeMap<B256, InFlight>,
+    /// Largest inclusion delay seen, per payer (ms).
+    pub max_delay_ms: BTreeMap<String, u64>,
+    pub slowest_ms: u64,
+    pub transfers: u64,
+    pub slow_inclusion_ms: u64,
+}
+
+pub(crate) type Shared = Rc<RefCell<Ledger>>;
+
+impl ProtocolConfig for TokenConfig {
+    fn chains(&self) -> Vec<Located<String>> {
+        vec![self.chain.clone()]
+    }
+
+    fn setup(&self, g: &mut Genesis) -> Result<Setup, String> {
+        let chain = g
+            .chain(&self.chain.value)
+            .ok_or_else(|| format!("no chain `{}`", self.chain.value))?;
+        let ctor = Token::constructorCall {
+            name_: "Crucible Token".into(),
+            symbol_: "CRU".into(),
+        };
+        let mut initcode = Token::BYTECODE.to_vec();
+        initcode.extend(ctor.abi_encode());
+        let token = g.deploy(chain, "Token", TOKEN_ARTIFACT, initcode.into())?;
+        let minter = g.deployer();
+        let mut ledger = Ledger {
+            chain,
+            token,
+            slow_inclusion_ms: self.slow_inclusion.as_ms(),
+            ..Default::default()
+        };
+        for (_, _, kind, address) in g.actors() {
+            if kind == "token.payer" {
+                let amount = self.initial_balance.0;
+                g.call(chain, minter, token, &Token::mintCall { to: address, amount })?;
+                ledger.holders.push(address);
+                ledger.minted += amount;
+            }
+        }
+        let shared: Shared = Rc::new(RefCell::new(ledger));
+        let metrics_view = shared.clone();
+        Ok(Setup {
+            shared: shared.clone(),
+            invariants: invariants::all(&shared),
+            metrics: Box::new(move |_probe| {
+                let l = metrics_view.borrow();
+                let mut out = vec![
+                    ("token.transfers".to_string(), Value::Int(l.transfers as i128)),
+                    (
+                        "token.max_inclusion_delay_s".to_string(),
+                        Value::Real(l.slowest_ms as f64 / 1000.0),
+                    ),
+                    (
+                        "token.in_flight_at_end".to_string(),
+                        Value::Int(l.in_flight.len() as i128),
+                    ),
+                ];
+                for (payer, ms) in &l.max_delay_ms {
+                    out.push((
+                        format!("token.max_inclusion_delay_s.{payer}"),
+                        Value::Real(*ms as f64 / 1000.0),
+                    ));
+                }
+                out
+            }),
+        })
+    }
+}
+
+/// ABI-encodes a value (helper for tests).
+pub fn encode<T: SolValue>(v: &T) -> Vec<u8> {
+    v.abi_encode()
+}
