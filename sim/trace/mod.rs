@@ -18,3 +18,6 @@ pub use jsonl::*;
 pub use reader::*;
 pub use record::*;
 pub use writer::*;
+
+#[cfg(test)]
+mod tests;
