@@ -65,8 +65,8 @@ pub enum TraceError {
     },
 
     #[error(
-        "trace is incomplete: it ends at byte {offset} without a footer (frame {frame} expected); \
-         the run that wrote it was probably interrupted"
+        "trace is incomplete: it has no footer; the file ends at byte {offset}, where frame \
+         {frame} should start (the run that wrote it was probably interrupted)"
     )]
     MissingFooter { frame: u64, offset: u64 },
 
