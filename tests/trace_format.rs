@@ -1,0 +1,83 @@
+//! The trace API as the rest of the engine and the CLI use it: files on disk, streaming reads,
+//! JSONL export and diff of two files.
+
+use alloy_primitives::B256;
+use crucible::trace::{
+    export_jsonl, first_divergence, read_trace, ChainInfo, Header, Record, TraceError, TraceReader,
+    TraceWriter, FORMAT_VERSION,
+};
+
+fn header() -> Header {
+    Header {
+        format_version: FORMAT_VERSION,
+        engine_version: crucible::ENGINE_VERSION.into(),
+        revm_version: "43.0.3".into(),
+        scenario: "name: t\n".into(),
+        scenario_path: "t.yaml".into(),
+        seed: u64::MAX,
+        chains: vec![ChainInfo {
+            name: "l1".into(),
+            chain_id: 1,
+            hardfork: "prague".into(),
+        }],
+        actors: vec![],
+        contracts: vec![],
+    }
+}
+
+fn blocks(n: u64, odd_at: Option<u64>) -> Vec<Record> {
+    (0..n)
+        .map(|i| Record::Block {
+            t: i * 12_000,
+            chain: 0,
+            number: i,
+            hash: B256::with_last_byte(i as u8),
+            base_fee: 1_000_000_000 + u128::from(odd_at == Some(i)),
+            gas_used: 0,
+            txs: 0,
+        })
+        .collect()
+}
+
+fn write(path: &std::path::Path, records: &[Record]) {
+    let mut w = TraceWriter::create(path, &header()).unwrap();
+    for r in records {
+        w.write(r).unwrap();
+    }
+    let footer = w.finish().unwrap();
+    assert_eq!(footer.records, records.len() as u64);
+}
+
+#[test]
+fn files_stream_export_and_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.trace"), dir.path().join("b.trace"));
+    write(&a, &blocks(500, None));
+    write(&b, &blocks(500, Some(321)));
+
+    let (h, records, footer) = read_trace(&a).unwrap();
+    assert_eq!(h, header());
+    assert_eq!(records, blocks(500, None));
+    assert_eq!(footer.records, 500);
+
+    let mut jsonl = Vec::new();
+    export_jsonl(TraceReader::open_path(&a).unwrap(), &mut jsonl).unwrap();
+    assert_eq!(String::from_utf8(jsonl).unwrap().lines().count(), 502);
+
+    let d = first_divergence(
+        TraceReader::open_path(&a).unwrap(),
+        TraceReader::open_path(&b).unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(d.index, 321);
+    assert_eq!(d.context.len(), 3);
+    assert!(d.to_string().contains("differs in: base_fee"));
+
+    // Cut the file short: the reader says which frame is incomplete.
+    let bytes = std::fs::read(&a).unwrap();
+    std::fs::write(&b, &bytes[..bytes.len() - 50]).unwrap();
+    let err = read_trace(&b).unwrap_err();
+    assert!(matches!(err, TraceError::Truncated { .. }), "{err}");
+    assert!(err.to_string().contains("frame 500 (record 499)"), "{err}");
+}
