@@ -249,8 +249,7 @@ pub fn replay(path: &Path) -> Result<ReplayOutcome, ReplayError> {
     }
 }
 
-/// Runs are recorded with the options that shaped them; the header does not carry options
-/// yet, so replays use the default (stop on the first violation), as `crucible run` does.
-fn stop_on_violation_of(_header: &Header) -> bool {
-    true
+/// Replays run with the options recorded in the header.
+fn stop_on_violation_of(header: &Header) -> bool {
+    header.stop_on_violation
 }

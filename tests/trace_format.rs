@@ -15,6 +15,7 @@ fn header() -> Header {
         scenario: "name: t\n".into(),
         scenario_path: "t.yaml".into(),
         seed: u64::MAX,
+        stop_on_violation: true,
         chains: vec![ChainInfo {
             name: "l1".into(),
             chain_id: 1,

@@ -520,6 +520,7 @@ impl World {
             scenario: scenario.canonical.clone(),
             scenario_path: scenario.path.clone(),
             seed,
+            stop_on_violation: opts.stop_on_violation,
             chains: core
                 .chains
                 .iter()

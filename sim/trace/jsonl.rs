@@ -3,6 +3,7 @@
 //! Hashes and addresses are lowercase `0x` hex strings; 128-bit integers are decimal strings so
 //! JSON consumers keep every digit.
 
+use super::abi::AbiBook;
 use super::error::TraceError;
 use super::reader::TraceReader;
 use super::record::{CheckKind, Footer, Header, Outcome, Record, Value};
@@ -151,18 +152,15 @@ fn record_fields(record: &Record) -> Vec<(&'static str, Json)> {
             block,
             tx,
             address,
-            event,
-            args,
+            topics,
+            data,
         } => f.extend([
             ("chain", json!(chain)),
             ("block", json!(block)),
             ("tx", h256(tx)),
             ("address", addr(address)),
-            ("event", s(event)),
-            (
-                "args",
-                Json::Array(args.iter().map(|(k, v)| json!([k, v])).collect()),
-            ),
+            ("topics", Json::Array(topics.iter().map(h256).collect())),
+            ("data", hex(data)),
         ]),
         Record::MsgSent {
             t: _,
@@ -250,6 +248,7 @@ pub fn header_to_json(header: &Header) -> Json {
                 "name": c.name,
                 "address": addr(&c.address),
                 "code_hash": h256(&c.code_hash),
+                "abi": serde_json::from_str::<Json>(&c.abi).unwrap_or(Json::Null),
             })
         })
         .collect();
@@ -260,6 +259,7 @@ pub fn header_to_json(header: &Header) -> Json {
         "scenario": header.scenario,
         "scenario_path": header.scenario_path,
         "seed": header.seed,
+        "stop_on_violation": header.stop_on_violation,
         "chains": chains,
         "actors": actors,
         "contracts": contracts,
@@ -284,9 +284,31 @@ fn write_wrapped(out: &mut impl Write, key: &str, value: &Json) -> Result<(), Tr
 }
 
 /// Writes record `i` as one line `{"i": i, "t": ..., "type": ..., ...}`, keys in that order.
-fn write_record_line(out: &mut impl Write, i: u64, record: &Record) -> Result<(), TraceError> {
+fn write_record_line(
+    out: &mut impl Write,
+    i: u64,
+    record: &Record,
+    book: &AbiBook,
+) -> Result<(), TraceError> {
     write!(out, "{{\"i\":{i}")?;
-    for (key, value) in record_fields(record) {
+    let mut fields = record_fields(record);
+    if let Record::Log {
+        chain,
+        address,
+        topics,
+        data,
+        ..
+    } = record
+    {
+        if let Some((event, args)) = book.decode_log(*chain, *address, topics, data) {
+            fields.push(("event", s(&event)));
+            fields.push((
+                "args",
+                Json::Array(args.iter().map(|(k, v)| json!([k, v])).collect()),
+            ));
+        }
+    }
+    for (key, value) in fields {
         write!(out, ",\"{key}\":")?;
         serde_json::to_writer(&mut *out, &value).map_err(io)?;
     }
@@ -306,8 +328,9 @@ where
     I::Item: Borrow<Record>,
 {
     write_wrapped(out, "header", &header_to_json(header))?;
+    let book = AbiBook::from_header(header);
     for (i, record) in records.into_iter().enumerate() {
-        write_record_line(out, i as u64, record.borrow())?;
+        write_record_line(out, i as u64, record.borrow(), &book)?;
     }
     write_wrapped(out, "footer", &footer_to_json(footer))?;
     out.flush()?;
@@ -321,9 +344,10 @@ pub fn export_jsonl<R: Read>(
     out: &mut impl Write,
 ) -> Result<(), TraceError> {
     write_wrapped(out, "header", &header_to_json(reader.header()))?;
+    let book = AbiBook::from_header(reader.header());
     let mut i = 0u64;
     while let Some(record) = reader.next_record()? {
-        write_record_line(out, i, &record)?;
+        write_record_line(out, i, &record, &book)?;
         i += 1;
     }
     if let Some(footer) = reader.footer() {
@@ -334,7 +358,7 @@ pub fn export_jsonl<R: Read>(
 }
 
 /// Names used when rendering records; all lookups fall back to indices and short hex.
-struct Names<'a>(Option<&'a Header>);
+struct Names<'a>(Option<&'a Header>, Option<&'a AbiBook>);
 
 impl Names<'_> {
     fn chain(&self, i: u16) -> String {
@@ -369,11 +393,32 @@ impl Names<'_> {
 /// One line for a record, e.g. `t+12s  l1#1  block 0x1234…abcd base_fee=20000000000 gas=21000
 /// txs=1`, naming chains, actors and contracts from the header.
 pub fn render_record(record: &Record, header: &Header) -> String {
-    render_with(record, Some(header))
+    Renderer::new(header).render(record)
+}
+
+/// Renders many records of one trace, decoding logs with the header's ABIs (parsed once).
+pub struct Renderer<'h> {
+    header: &'h Header,
+    book: AbiBook,
+}
+
+impl<'h> Renderer<'h> {
+    pub fn new(header: &'h Header) -> Self {
+        Renderer {
+            header,
+            book: AbiBook::from_header(header),
+        }
+    }
+    pub fn render(&self, record: &Record) -> String {
+        render_names(record, Names(Some(self.header), Some(&self.book)))
+    }
 }
 
 pub(crate) fn render_with(record: &Record, header: Option<&Header>) -> String {
-    let n = Names(header);
+    render_names(record, Names(header, None))
+}
+
+fn render_names(record: &Record, n: Names) -> String {
     let t = SimTime(record.time());
     match record {
         Record::Block {
@@ -435,16 +480,33 @@ pub(crate) fn render_with(record: &Record, header: Option<&Header>) -> String {
             block,
             tx,
             address,
-            event,
-            args,
+            topics,
+            data,
             ..
         } => {
-            let args: Vec<String> = args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let decoded = n
+                .1
+                .and_then(|b| b.decode_log(*chain, *address, topics, data));
+            let body = match decoded {
+                Some((event, args)) => {
+                    let args: Vec<String> =
+                        args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!("{event}({})", args.join(", "))
+                }
+                None => format!(
+                    "topics=[{}] data={}",
+                    topics
+                        .iter()
+                        .map(|t| format!("{t:#}"))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    alloy_primitives::hex::encode_prefixed(data)
+                ),
+            };
             format!(
-                "{t}  {}#{block}  log {}.{event}({}) tx={tx:#}",
+                "{t}  {}#{block}  log {}.{body} tx={tx:#}",
                 n.chain(*chain),
                 n.address(*chain, address),
-                args.join(", ")
             )
         }
         Record::MsgSent {

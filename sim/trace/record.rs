@@ -46,6 +46,8 @@ pub struct Header {
     /// Path the scenario was loaded from, for reproduction commands (informational).
     pub scenario_path: String,
     pub seed: u64,
+    /// The run stopped at its first invariant violation (replays must do the same).
+    pub stop_on_violation: bool,
     pub chains: Vec<ChainInfo>,
     pub actors: Vec<ActorInfo>,
     pub contracts: Vec<ContractInfo>,

@@ -20,6 +20,7 @@ fn header() -> Header {
         scenario: "name: demo\nseed: 7\n".into(),
         scenario_path: "scenarios/demo.yaml".into(),
         seed: 7,
+        stop_on_violation: true,
         chains: vec![ChainInfo {
             name: "l1".into(),
             chain_id: 1,
@@ -42,6 +43,7 @@ fn header() -> Header {
             name: "token.Token".into(),
             address: address(0xc0),
             code_hash: b256(0xcc),
+            abi: "[]".into(),
         }],
     }
 }
@@ -90,11 +92,8 @@ fn all_records() -> Vec<Record> {
             block: 2,
             tx: b256(0x21),
             address: address(0xc0),
-            event: "Transfer".into(),
-            args: vec![
-                ("from".into(), "alice".into()),
-                ("value".into(), "100".into()),
-            ],
+            topics: vec![b256(0x31), b256(0x32)],
+            data: alloy_primitives::Bytes::from(vec![1u8, 2, 3]),
         },
         Record::MsgSent {
             t: 25_000,
