@@ -1,0 +1,138 @@
+//! Engine benchmarks, reported as ratios against the physical limit.
+//!
+//! * `scheduler`: events per second through the event queue alone.
+//! * `evm_overhead`: N token transfers through a whole world (actors, mempool, block builder,
+//!   receipts, logs, trace records and digest, invariants) versus the same number of transfers
+//!   through bare revm `transact_commit`. The ratio of the two is the engine's overhead.
+//! * `quickstart`: the quickstart scenario end to end (one simulated day).
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use crucible::chain::raw::RawEvm;
+use crucible::engine::queue::{Class, EventQueue};
+use crucible::engine::time::SimTime;
+use crucible::engine::world::RunOptions;
+use crucible::protocols::token::Token;
+use crucible::runner::run_digest_only;
+use crucible::scenario::{load_file, load_str};
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::{SolCall, SolConstructor};
+use std::hint::black_box;
+use std::path::Path;
+
+fn scheduler(c: &mut Criterion) {
+    const EVENTS: u64 = 1_000_000;
+    let mut g = c.benchmark_group("scheduler");
+    g.throughput(Throughput::Elements(EVENTS));
+    g.sample_size(10);
+    g.bench_function("pop_push_steady_10k", |b| {
+        b.iter_batched(
+            || {
+                let mut q = EventQueue::new();
+                for i in 0..10_000u64 {
+                    q.push(SimTime(i * 7 % 1000), Class::Timer, i);
+                }
+                q
+            },
+            |mut q| {
+                let mut x = 1u64;
+                for _ in 0..EVENTS {
+                    let (t, _, e) = q.pop().expect("non-empty");
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    q.push(SimTime(t.0 + 1 + (x >> 54)), Class::Timer, e);
+                }
+                black_box(q.len())
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+/// Transfers per world run: payers × bursts per second × seconds.
+const PAYERS: u64 = 100;
+const BURST: u64 = 10;
+const SECONDS: u64 = 10;
+const TRANSFERS: u64 = PAYERS * BURST * SECONDS;
+
+fn flood_scenario() -> String {
+    format!(
+        "name: flood\nquestion: how fast are transfers through the engine?\nseed: 1\n\
+         duration: {SECONDS}s\nsample_every: 1h\n\
+         chains:\n  l1: {{ block_time: 1s, base_fee_gwei: 1, gas_limit: 1000000000 }}\n\
+         protocols:\n  token: {{ chain: l1 }}\n\
+         actors:\n  - {{ kind: token.payer, count: {PAYERS}, every: 1s, burst: {BURST}, fixed_interval: true }}\n"
+    )
+}
+
+fn raw_transfers(n: u64) -> u64 {
+    let mut evm = RawEvm::new(31_337);
+    let deployer = Address::with_last_byte(1);
+    evm.fund(deployer, U256::from(10u64).pow(U256::from(24u64)));
+    let mut initcode = Token::BYTECODE.to_vec();
+    initcode.extend(
+        Token::constructorCall {
+            name_: "T".into(),
+            symbol_: "T".into(),
+        }
+        .abi_encode(),
+    );
+    let token = evm.deploy(deployer, initcode.into());
+    let payers: Vec<Address> = (0..PAYERS)
+        .map(|i| Address::from_word(alloy_primitives::keccak256(i.to_le_bytes())))
+        .collect();
+    let mut deployer_nonce = 1;
+    for p in &payers {
+        evm.fund(*p, U256::from(10u64).pow(U256::from(20u64)));
+        let mint = Token::mintCall {
+            to: *p,
+            amount: U256::from(10u64).pow(U256::from(21u64)),
+        };
+        evm.transact_commit(deployer, token, mint.abi_encode().into(), deployer_nonce);
+        deployer_nonce += 1;
+    }
+    let mut nonces = vec![0u64; payers.len()];
+    let mut ok = 0;
+    for i in 0..n {
+        let from = (i % PAYERS) as usize;
+        let to = payers[(from + 1 + (i as usize / PAYERS as usize) % (PAYERS as usize - 1)) % PAYERS as usize];
+        let call = Token::transferCall {
+            to,
+            amount: U256::from(1 + i % 1000),
+        };
+        if evm.transact_commit(payers[from], token, call.abi_encode().into(), nonces[from]) {
+            ok += 1;
+        }
+        nonces[from] += 1;
+    }
+    ok
+}
+
+fn evm_overhead(c: &mut Criterion) {
+    let sc = load_str(&flood_scenario(), "flood.yaml").expect("flood scenario loads");
+    let mut g = c.benchmark_group("evm_overhead");
+    g.throughput(Throughput::Elements(TRANSFERS));
+    g.sample_size(10);
+    g.bench_function("raw_revm_transfers", |b| b.iter(|| black_box(raw_transfers(TRANSFERS))));
+    g.bench_function("world_transfers", |b| {
+        b.iter(|| {
+            let r = run_digest_only(&sc, 1, RunOptions::default()).expect("runs");
+            assert!(r.txs.included >= TRANSFERS, "{:?}", r.txs);
+            black_box(r.digest)
+        })
+    });
+    g.finish();
+}
+
+fn quickstart(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml");
+    let sc = load_file(&path).expect("quickstart loads");
+    let mut g = c.benchmark_group("quickstart");
+    g.sample_size(10);
+    g.bench_function("one_day", |b| {
+        b.iter(|| black_box(run_digest_only(&sc, sc.seed, RunOptions::default()).expect("runs").digest))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, scheduler, evm_overhead, quickstart);
+criterion_main!(benches);
