@@ -8,6 +8,8 @@ pub mod basefee;
 mod evm;
 mod mempool;
 pub mod raw;
+#[cfg(test)]
+mod tests;
 pub mod types;
 
 pub use types::*;
