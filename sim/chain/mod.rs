@@ -54,6 +54,9 @@ pub enum ViewError {
 const BLOCKHASH_WINDOW: u64 = 256;
 
 /// One simulated chain.
+///
+/// Not `Send`: revm's EVM holds `Rc` buffers, so a world with chains is built on the thread
+/// that runs it (parallel sweeps send scenarios and seeds, not worlds).
 pub struct Chain {
     config: ChainConfig,
     evm: Evm,
@@ -177,6 +180,10 @@ impl Chain {
     /// Builds, executes and commits the next block at time `now`. Only transactions for which
     /// `eligible` returns true may be included (censorship and inclusion delay are decided by
     /// the caller); a sender whose lowest pending nonce is not eligible waits entirely.
+    ///
+    /// A transaction revm rejects as invalid (cannot pay, gas limit above the block's, ...)
+    /// is dropped; the sender's later transactions are renumbered from its committed nonce
+    /// and its next one may still be included in this block.
     pub fn build_block(
         &mut self,
         now: SimTime,
