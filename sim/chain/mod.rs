@@ -4,12 +4,26 @@
 //! nonces, an EIP-1559 base fee, and a block builder that orders by priority fee, then arrival.
 //! Block hashes are derived from header fields, so they are deterministic and usable as seeds.
 
+pub mod basefee;
+mod evm;
+mod mempool;
+pub mod raw;
+#[cfg(test)]
+mod tests;
 pub mod types;
 
 pub use types::*;
 
 use crate::engine::time::SimTime;
-use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use evm::{Evm, Outcome};
+use mempool::Mempool;
+use revm::context::result::EVMError;
+use revm::context::{BlockEnv, TxEnv};
+use revm::primitives::{TxKind, KECCAK_EMPTY};
+use revm::{Database, ExecuteCommitEvm, ExecuteEvm, SystemCallEvm};
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
 
 /// The hardfork every chain runs, recorded in trace headers.
 pub const HARDFORK: &str = "PRAGUE";
@@ -36,82 +50,453 @@ pub enum ViewError {
     Invalid(String),
 }
 
+/// How many recent block hashes the BLOCKHASH opcode can see.
+const BLOCKHASH_WINDOW: u64 = 256;
+
 /// One simulated chain.
+///
+/// Not `Send`: revm's EVM holds `Rc` buffers, so a world with chains is built on the thread
+/// that runs it (parallel sweeps send scenarios and seeds, not worlds).
 pub struct Chain {
-    _private: (),
+    config: ChainConfig,
+    evm: Evm,
+    mempool: Mempool,
+    head: BlockHeader,
+    /// Rule (spike-free) base fee of the head block; `None` at genesis.
+    head_rule_fee: Option<u128>,
+    /// Hash of every produced block, indexed by number (0 is genesis).
+    hashes: Vec<B256>,
+    /// Submission counter (arrival order, part of the tx hash).
+    next_seq: u64,
 }
 
 impl Chain {
     /// A chain at genesis (block 0, time 0) with nothing deployed.
-    pub fn new(_config: ChainConfig) -> Chain {
-        todo!()
+    pub fn new(config: ChainConfig) -> Chain {
+        let mut evm = evm::new_evm(config.chain_id);
+        let genesis_hash = genesis_hash(config.chain_id);
+        let head = BlockHeader {
+            number: 0,
+            hash: genesis_hash,
+            parent_hash: B256::ZERO,
+            timestamp: config.genesis_timestamp,
+            base_fee: 0,
+            gas_used: 0,
+            gas_limit: config.gas_limit,
+            time: SimTime::ZERO,
+        };
+        let mut block = evm::genesis_block_env(0, config.genesis_timestamp, config.coinbase);
+        block.prevrandao = Some(genesis_hash);
+        evm.set_block(block);
+        evm.ctx
+            .journaled_state
+            .database
+            .cache
+            .block_hashes
+            .insert(U256::ZERO, genesis_hash);
+        Chain {
+            config,
+            evm,
+            mempool: Mempool::default(),
+            head,
+            head_rule_fee: None,
+            hashes: vec![genesis_hash],
+            next_seq: 0,
+        }
     }
+
     pub fn config(&self) -> &ChainConfig {
-        todo!()
+        &self.config
     }
+
     /// Credits `wei` to `addr` at genesis.
-    pub fn fund(&mut self, _addr: Address, _wei: U256) {
-        todo!()
+    pub fn fund(&mut self, addr: Address, wei: U256) {
+        evm::credit(&mut self.evm.ctx.journaled_state.database, addr, wei);
     }
+
     /// Deploys init code at genesis and commits it at once (no block, no fee).
-    pub fn deploy(&mut self, _from: Address, _initcode: Bytes) -> Result<Deployed, ChainError> {
-        todo!()
+    pub fn deploy(&mut self, from: Address, initcode: Bytes) -> Result<Deployed, ChainError> {
+        let out = self
+            .free_commit(from, None, initcode, U256::ZERO)
+            .map_err(ChainError::DeployFailed)?;
+        match (&out.status, out.created) {
+            (TxStatus::Success, Some(address)) => Ok(Deployed {
+                address,
+                code_hash: evm::code_hash_of(&out.output),
+                gas_used: out.gas_used,
+            }),
+            (status, _) => Err(ChainError::DeployFailed(describe(status))),
+        }
     }
+
     /// Executes and commits a call at genesis (no block, no fee), e.g. minting initial balances.
     pub fn genesis_call(
         &mut self,
-        _from: Address,
-        _to: Address,
-        _data: Bytes,
-        _value: U256,
+        from: Address,
+        to: Address,
+        data: Bytes,
+        value: U256,
     ) -> Result<Bytes, ChainError> {
-        todo!()
+        let out = self
+            .free_commit(from, Some(to), data, value)
+            .map_err(ChainError::CallFailed)?;
+        match out.status {
+            TxStatus::Success => Ok(out.output),
+            status => Err(ChainError::CallFailed(describe(&status))),
+        }
     }
+
     /// Adds a transaction to the mempool; the nonce is the sender's next pending nonce.
-    pub fn submit(&mut self, _req: TxRequest, _now: SimTime) -> PendingTx {
-        todo!()
+    pub fn submit(&mut self, req: TxRequest, now: SimTime) -> PendingTx {
+        let nonce = self.nonce(req.from) + self.mempool.queued(req.from) as u64;
+        let max_fee = req.max_fee.unwrap_or_else(|| {
+            self.base_fee_at(now)
+                .saturating_mul(2)
+                .saturating_add(req.max_priority_fee)
+        });
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let tx = PendingTx {
+            hash: tx_hash(self.config.chain_id, req.from, seq),
+            req,
+            nonce,
+            max_fee,
+            submitted_at: now,
+            seq,
+        };
+        self.mempool.push(tx.clone());
+        tx
     }
+
     /// Pending transactions in (sender, nonce) order.
     pub fn pending(&self) -> Vec<&PendingTx> {
-        todo!()
+        self.mempool.iter().collect()
     }
+
     pub fn pending_len(&self) -> usize {
-        todo!()
+        self.mempool.len()
     }
+
     /// Builds, executes and commits the next block at time `now`. Only transactions for which
     /// `eligible` returns true may be included (censorship and inclusion delay are decided by
     /// the caller); a sender whose lowest pending nonce is not eligible waits entirely.
+    ///
+    /// A transaction revm rejects as invalid (cannot pay, gas limit above the block's, ...)
+    /// is dropped; the sender's later transactions are renumbered from its committed nonce
+    /// and its next one may still be included in this block.
     pub fn build_block(
         &mut self,
-        _now: SimTime,
-        _eligible: &mut dyn FnMut(&PendingTx) -> bool,
+        now: SimTime,
+        eligible: &mut dyn FnMut(&PendingTx) -> bool,
     ) -> Block {
-        todo!()
+        let number = self.head.number + 1;
+        let parent_hash = self.head.hash;
+        let rule_fee = self.next_rule_fee();
+        let base_fee = self.charged(rule_fee, now);
+        let timestamp = self.config.genesis_timestamp + now.secs();
+        let gas_limit = self.config.gas_limit;
+        self.evm.set_block(BlockEnv {
+            number: U256::from(number),
+            beneficiary: self.config.coinbase,
+            timestamp: U256::from(timestamp),
+            gas_limit,
+            basefee: base_fee as u64,
+            prevrandao: Some(parent_hash),
+            ..BlockEnv::default()
+        });
+
+        let mut candidates = BTreeSet::new();
+        for sender in self.mempool.senders() {
+            self.offer(sender, base_fee, eligible, &mut candidates);
+        }
+        let mut gas_used = 0u64;
+        let mut receipts = Vec::new();
+        let mut dropped = Vec::new();
+        while let Some((_, _, sender)) = candidates.pop_first() {
+            let Some(tx) = self.mempool.head(sender) else {
+                continue;
+            };
+            let remaining = gas_limit - gas_used;
+            if tx.req.gas_limit > remaining && tx.req.gas_limit <= gas_limit {
+                // Does not fit any more: the sender waits for the next block.
+                continue;
+            }
+            let env = self.fee_tx(tx);
+            let result = self.evm.transact_commit(env);
+            let tx = self.mempool.pop_head(sender).expect("head exists");
+            match result {
+                Ok(result) => {
+                    let out = evm::outcome(result);
+                    gas_used += out.gas_used;
+                    receipts.push(receipt(tx, out, number, receipts.len(), base_fee));
+                }
+                Err(err) => {
+                    dropped.push(DroppedTx {
+                        tx: tx.hash,
+                        from: sender,
+                        reason: invalid_reason(&err),
+                    });
+                    let committed = self.nonce(sender);
+                    self.mempool.renumber(sender, committed);
+                }
+            }
+            self.offer(sender, base_fee, eligible, &mut candidates);
+        }
+
+        let tx_hashes: Vec<B256> = receipts.iter().map(|r: &Receipt| r.tx).collect();
+        let header = BlockHeader {
+            number,
+            hash: block_hash(
+                parent_hash,
+                number,
+                timestamp,
+                base_fee,
+                gas_used,
+                self.config.chain_id,
+                &tx_hashes,
+            ),
+            parent_hash,
+            timestamp,
+            base_fee,
+            gas_used,
+            gas_limit,
+            time: now,
+        };
+        self.record_hash(number, header.hash);
+        self.head = header.clone();
+        self.head_rule_fee = Some(rule_fee);
+        Block {
+            header,
+            receipts,
+            dropped,
+        }
     }
+
     /// Executes a call against the latest committed state without committing anything.
-    pub fn view(&mut self, _from: Address, _to: Address, _data: Bytes) -> Result<Bytes, ViewError> {
-        todo!()
+    pub fn view(&mut self, from: Address, to: Address, data: Bytes) -> Result<Bytes, ViewError> {
+        let result = self
+            .evm
+            .system_call_with_caller(from, to, data)
+            .map_err(|e| ViewError::Invalid(e.to_string()))?;
+        let out = evm::outcome(result.result);
+        match out.status {
+            TxStatus::Success => Ok(out.output),
+            TxStatus::Revert(data) => Err(ViewError::Revert(data)),
+            TxStatus::Halt(reason) => Err(ViewError::Halt(reason)),
+        }
     }
-    pub fn balance(&mut self, _addr: Address) -> U256 {
-        todo!()
+
+    pub fn balance(&mut self, addr: Address) -> U256 {
+        self.account(addr).map_or(U256::ZERO, |a| a.balance)
     }
+
     /// Committed nonce of `addr`.
-    pub fn nonce(&mut self, _addr: Address) -> u64 {
-        todo!()
+    pub fn nonce(&mut self, addr: Address) -> u64 {
+        self.account(addr).map_or(0, |a| a.nonce)
     }
-    pub fn code_hash(&mut self, _addr: Address) -> B256 {
-        todo!()
+
+    /// Code hash of `addr`; `KECCAK_EMPTY` for accounts without code (or without existence).
+    pub fn code_hash(&mut self, addr: Address) -> B256 {
+        self.account(addr).map_or(KECCAK_EMPTY, |a| a.code_hash)
     }
+
     /// Header of the latest block (block 0 is genesis).
     pub fn head(&self) -> &BlockHeader {
-        todo!()
+        &self.head
     }
+
     /// Hash of a produced block, as the BLOCKHASH opcode sees it.
-    pub fn block_hash(&self, _number: u64) -> Option<B256> {
-        todo!()
+    pub fn block_hash(&self, number: u64) -> Option<B256> {
+        usize::try_from(number)
+            .ok()
+            .and_then(|n| self.hashes.get(n))
+            .copied()
     }
+
     /// Base fee the next block will have if built at `now` (spikes included).
-    pub fn base_fee_at(&self, _now: SimTime) -> u128 {
-        todo!()
+    pub fn base_fee_at(&self, now: SimTime) -> u128 {
+        self.charged(self.next_rule_fee(), now)
+    }
+
+    /// Rule base fee of the next block: the initial fee for block 1, else EIP-1559 from the head.
+    fn next_rule_fee(&self) -> u128 {
+        match self.head_rule_fee {
+            None => self.config.base_fee.initial_wei,
+            Some(parent) => basefee::next_base_fee(
+                &self.config.base_fee,
+                parent,
+                self.head.gas_used,
+                self.head.gas_limit,
+            ),
+        }
+    }
+
+    /// What a block at `now` charges for a rule fee: spikes applied, capped to what revm holds.
+    fn charged(&self, rule_fee: u128, now: SimTime) -> u128 {
+        rule_fee
+            .saturating_mul(basefee::spike_multiplier(&self.config.spikes, now))
+            .min(u128::from(u64::MAX))
+    }
+
+    /// Makes `sender`'s lowest-nonce transaction a candidate if it may and can pay the base fee.
+    fn offer(
+        &self,
+        sender: Address,
+        base_fee: u128,
+        eligible: &mut dyn FnMut(&PendingTx) -> bool,
+        candidates: &mut BTreeSet<(Reverse<u128>, u64, Address)>,
+    ) {
+        let Some(tx) = self.mempool.head(sender) else {
+            return;
+        };
+        if tx.max_fee < base_fee || !eligible(tx) {
+            return;
+        }
+        let tip = tx.req.max_priority_fee.min(tx.max_fee - base_fee);
+        candidates.insert((Reverse(tip), tx.seq, sender));
+    }
+
+    /// The EIP-1559 transaction environment of a pending transaction.
+    fn fee_tx(&self, tx: &PendingTx) -> TxEnv {
+        TxEnv {
+            tx_type: 2,
+            caller: tx.req.from,
+            gas_limit: tx.req.gas_limit,
+            gas_price: tx.max_fee,
+            kind: tx.req.to.map_or(TxKind::Create, TxKind::Call),
+            value: tx.req.value,
+            data: tx.req.data.clone(),
+            nonce: tx.nonce,
+            chain_id: Some(self.config.chain_id),
+            gas_priority_fee: Some(tx.req.max_priority_fee),
+            ..TxEnv::default()
+        }
+    }
+
+    /// Executes and commits a fee-less set-up transaction under a zero-base-fee block env.
+    fn free_commit(
+        &mut self,
+        from: Address,
+        to: Option<Address>,
+        data: Bytes,
+        value: U256,
+    ) -> Result<Outcome, String> {
+        let nonce = self.nonce(from);
+        let env = evm::free_tx(
+            self.config.chain_id,
+            from,
+            to,
+            data,
+            value,
+            nonce,
+            evm::GENESIS_GAS_LIMIT,
+        );
+        let mut setup =
+            evm::genesis_block_env(self.head.number, self.head.timestamp, self.config.coinbase);
+        setup.prevrandao = Some(self.head.hash);
+        let saved = std::mem::replace(&mut self.evm.ctx.block, setup);
+        let result = self.evm.transact_commit(env);
+        self.evm.ctx.block = saved;
+        result.map(evm::outcome).map_err(|e| invalid_reason(&e))
+    }
+
+    fn account(&mut self, addr: Address) -> Option<revm::state::AccountInfo> {
+        self.evm
+            .ctx
+            .journaled_state
+            .database
+            .basic(addr)
+            .unwrap_or_else(|e| match e {})
+    }
+
+    /// Remembers a block hash and keeps the ones BLOCKHASH can reach visible to revm: the 256
+    /// before the next block, plus one more for views, which run in the head block.
+    fn record_hash(&mut self, number: u64, hash: B256) {
+        debug_assert_eq!(self.hashes.len() as u64, number);
+        self.hashes.push(hash);
+        let visible = &mut self.evm.ctx.journaled_state.database.cache.block_hashes;
+        visible.insert(U256::from(number), hash);
+        if let Some(old) = number.checked_sub(BLOCKHASH_WINDOW + 1) {
+            visible.remove(&U256::from(old));
+        }
+    }
+}
+
+/// Hash of block 0 of a chain.
+fn genesis_hash(chain_id: u64) -> B256 {
+    let mut buf = Vec::with_capacity(24);
+    buf.extend_from_slice(b"crucible genesis");
+    buf.extend_from_slice(&chain_id.to_be_bytes());
+    keccak256(&buf)
+}
+
+/// Engine-wide transaction id, independent of the nonce.
+fn tx_hash(chain_id: u64, sender: Address, seq: u64) -> B256 {
+    let mut buf = [0u8; 36];
+    buf[..8].copy_from_slice(&chain_id.to_be_bytes());
+    buf[8..28].copy_from_slice(sender.as_slice());
+    buf[28..].copy_from_slice(&seq.to_be_bytes());
+    keccak256(buf)
+}
+
+/// Block hash over the header fields and the included transaction ids in order.
+fn block_hash(
+    parent: B256,
+    number: u64,
+    timestamp: u64,
+    base_fee: u128,
+    gas_used: u64,
+    chain_id: u64,
+    txs: &[B256],
+) -> B256 {
+    let mut tx_buf = Vec::with_capacity(txs.len() * 32);
+    for tx in txs {
+        tx_buf.extend_from_slice(tx.as_slice());
+    }
+    let txs_root = keccak256(&tx_buf);
+    let mut buf = Vec::with_capacity(32 + 8 + 8 + 16 + 8 + 8 + 32);
+    buf.extend_from_slice(parent.as_slice());
+    buf.extend_from_slice(&number.to_be_bytes());
+    buf.extend_from_slice(&timestamp.to_be_bytes());
+    buf.extend_from_slice(&base_fee.to_be_bytes());
+    buf.extend_from_slice(&gas_used.to_be_bytes());
+    buf.extend_from_slice(&chain_id.to_be_bytes());
+    buf.extend_from_slice(txs_root.as_slice());
+    keccak256(&buf)
+}
+
+fn receipt(tx: PendingTx, out: Outcome, block: u64, index: usize, base_fee: u128) -> Receipt {
+    let effective_gas_price = tx
+        .max_fee
+        .min(base_fee.saturating_add(tx.req.max_priority_fee));
+    Receipt {
+        tx: tx.hash,
+        from: tx.req.from,
+        to: tx.req.to,
+        nonce: tx.nonce,
+        block,
+        index: index as u32,
+        status: out.status,
+        gas_used: out.gas_used,
+        effective_gas_price,
+        contract_address: out.created,
+        logs: out.logs,
+        output: out.output,
+        submitted_at: tx.submitted_at,
+    }
+}
+
+fn invalid_reason<DB: std::fmt::Display>(err: &EVMError<DB>) -> String {
+    match err {
+        EVMError::Transaction(e) => e.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn describe(status: &TxStatus) -> String {
+    match status {
+        TxStatus::Success => "no contract created".to_string(),
+        TxStatus::Revert(data) => format!("reverted (0x{})", alloy_primitives::hex::encode(data)),
+        TxStatus::Halt(reason) => format!("halted: {reason}"),
     }
 }
