@@ -99,7 +99,7 @@ fn raw_transfers(n: u64) -> u64 {
             to,
             amount: U256::from(1 + i % 1000),
         };
-        if evm.transact_commit(payers[from], token, call.abi_encode().into(), nonces[from]) {
+        if evm.transact_commit(payers[from], token, call.abi_encode().into(), nonces[from]).success {
             ok += 1;
         }
         nonces[from] += 1;

@@ -40,7 +40,11 @@ pub struct Payer {
 impl Payer {
     fn schedule_next(&mut self, ctx: &mut Ctx) {
         let mean = self.params.every.as_ms() as f64;
-        let wait = ctx.rng().exponential(mean).round() as u64;
+        let wait = if self.params.fixed_interval {
+            self.params.every.as_ms()
+        } else {
+            ctx.rng().exponential(mean).round() as u64
+        };
         ctx.set_timer(Dur::ms(wait.max(1)), NEXT_TRANSFER);
     }
 
@@ -94,7 +98,9 @@ impl Actor for Payer {
     fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
         match event {
             Event::Timer { tag: NEXT_TRANSFER } => {
-                self.transfer(ctx);
+                for _ in 0..self.params.burst {
+                    self.transfer(ctx);
+                }
                 self.schedule_next(ctx);
             }
             Event::Receipt { receipt, .. } => {

@@ -73,6 +73,16 @@ pub struct PayerParams {
     /// Priority fee in gwei.
     #[serde(default = "default_tip")]
     pub tip_gwei: u64,
+    /// Transfers sent at each wake-up.
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+    /// Wake up exactly every `every` instead of at exponentially distributed intervals.
+    #[serde(default)]
+    pub fixed_interval: bool,
+}
+
+fn default_burst() -> u32 {
+    1
 }
 
 fn default_every() -> Dur {
