@@ -6,4 +6,4 @@ pub mod units;
 pub mod yaml;
 
 pub use error::ScenarioError;
-pub use yaml::{Loc, Node, NodeKind};
+pub use yaml::{emit, from_node, parse, Key, Loc, Located, Node, NodeKind};
