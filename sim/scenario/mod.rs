@@ -10,3 +10,4 @@ pub mod yaml;
 pub use error::ScenarioError;
 pub use load::{from_tree, load_file, load_str};
 pub use model::Scenario;
+pub use yaml::{emit, from_node, parse, Key, Loc, Located, Node, NodeKind};
