@@ -6,6 +6,8 @@
 //!   through bare revm `transact_commit`. The ratio of the two is the engine's overhead.
 //! * `quickstart`: the quickstart scenario end to end (one simulated day).
 
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::{SolCall, SolConstructor};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use crucible::chain::raw::RawEvm;
 use crucible::engine::queue::{Class, EventQueue};
@@ -14,8 +16,6 @@ use crucible::engine::world::RunOptions;
 use crucible::protocols::token::Token;
 use crucible::runner::run_digest_only;
 use crucible::scenario::{load_file, load_str};
-use alloy_primitives::{Address, U256};
-use alloy_sol_types::{SolCall, SolConstructor};
 use std::hint::black_box;
 use std::path::Path;
 
@@ -94,12 +94,16 @@ fn raw_transfers(n: u64) -> u64 {
     let mut ok = 0;
     for i in 0..n {
         let from = (i % PAYERS) as usize;
-        let to = payers[(from + 1 + (i as usize / PAYERS as usize) % (PAYERS as usize - 1)) % PAYERS as usize];
+        let to = payers
+            [(from + 1 + (i as usize / PAYERS as usize) % (PAYERS as usize - 1)) % PAYERS as usize];
         let call = Token::transferCall {
             to,
             amount: U256::from(1 + i % 1000),
         };
-        if evm.transact_commit(payers[from], token, call.abi_encode().into(), nonces[from]).success {
+        if evm
+            .transact_commit(payers[from], token, call.abi_encode().into(), nonces[from])
+            .success
+        {
             ok += 1;
         }
         nonces[from] += 1;
@@ -112,7 +116,9 @@ fn evm_overhead(c: &mut Criterion) {
     let mut g = c.benchmark_group("evm_overhead");
     g.throughput(Throughput::Elements(TRANSFERS));
     g.sample_size(10);
-    g.bench_function("raw_revm_transfers", |b| b.iter(|| black_box(raw_transfers(TRANSFERS))));
+    g.bench_function("raw_revm_transfers", |b| {
+        b.iter(|| black_box(raw_transfers(TRANSFERS)))
+    });
     g.bench_function("world_transfers", |b| {
         b.iter(|| {
             let r = run_digest_only(&sc, 1, RunOptions::default()).expect("runs");
@@ -129,7 +135,13 @@ fn quickstart(c: &mut Criterion) {
     let mut g = c.benchmark_group("quickstart");
     g.sample_size(10);
     g.bench_function("one_day", |b| {
-        b.iter(|| black_box(run_digest_only(&sc, sc.seed, RunOptions::default()).expect("runs").digest))
+        b.iter(|| {
+            black_box(
+                run_digest_only(&sc, sc.seed, RunOptions::default())
+                    .expect("runs")
+                    .digest,
+            )
+        })
     });
     g.finish();
 }

@@ -92,10 +92,9 @@ pub fn evaluate(sc: &Scenario, r: &RunResult) -> Vec<Expectation> {
             None => true,
             Some(names) => names.contains(&c.name),
         };
-        let at = c
-            .at
-            .map(|t| format!(" at {}", SimTime(t)))
-            .unwrap_or_default();
+        let at =
+            c.at.map(|t| format!(" at {}", SimTime(t)))
+                .unwrap_or_default();
         if expected_violation {
             let ok = c.status.is_failure();
             out.push(Expectation {
@@ -132,7 +131,9 @@ pub fn evaluate(sc: &Scenario, r: &RunResult) -> Vec<Expectation> {
             .map(|(_, v)| v.as_f64());
         let range = format!(
             "[{}, {}]",
-            b.min.map(|v| v.to_string()).unwrap_or_else(|| "-inf".into()),
+            b.min
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "-inf".into()),
             b.max.map(|v| v.to_string()).unwrap_or_else(|| "inf".into())
         );
         let (ok, detail) = match value {

@@ -1,9 +1,9 @@
 //! Running scenarios end to end: to files (trace, summary, metrics), in memory, twice for a
 //! determinism check, and replaying a trace record by record.
 
+use crate::engine::time::SimTime;
 use crate::engine::tracer::{Collected, MemSink, Sink, SinkError};
 use crate::engine::world::{BuildError, RunOptions, RunResult, World};
-use crate::engine::time::SimTime;
 use crate::report::{metrics_csv, report, Report};
 use crate::scenario::{load_str, Scenario, ScenarioError};
 use crate::trace::{Footer, Header, Record, TraceError, TraceReader, TraceWriter};
@@ -73,7 +73,12 @@ pub fn run_to_dir(
         path: out.to_path_buf(),
         source,
     })?;
-    let world = World::build(sc, seed, Box::new(FileSink::new(out.join("trace.bin"))), opts)?;
+    let world = World::build(
+        sc,
+        seed,
+        Box::new(FileSink::new(out.join("trace.bin"))),
+        opts,
+    )?;
     let started = std::time::Instant::now();
     let result = world.run_with_progress(tick);
     let wall = started.elapsed().as_millis() as u64;
@@ -88,7 +93,11 @@ pub fn run_to_dir(
 }
 
 /// Runs `sc` with `seed` keeping the trace in memory.
-pub fn run_in_memory(sc: &Scenario, seed: u64, opts: RunOptions) -> Result<(RunResult, Collected), RunError> {
+pub fn run_in_memory(
+    sc: &Scenario,
+    seed: u64,
+    opts: RunOptions,
+) -> Result<(RunResult, Collected), RunError> {
     let sink = MemSink::new();
     let world = World::build(sc, seed, Box::new(sink.clone()), opts)?;
     let result = world.run();
@@ -157,7 +166,10 @@ impl Sink for ReplaySink {
 #[derive(Debug)]
 pub enum ReplayOutcome {
     /// Every record matched and the digests agree.
-    Match { records: u64, digest: alloy_primitives::B256 },
+    Match {
+        records: u64,
+        digest: alloy_primitives::B256,
+    },
     /// The first record that differs, with up to three common records before it.
     Diverged {
         index: u64,
@@ -192,7 +204,9 @@ pub fn replay(path: &Path) -> Result<ReplayOutcome, ReplayError> {
         context: Vec::new(),
     };
     // The replay sink is moved into the world; share the outcome through a cell.
-    let shared = std::rc::Rc::new(std::cell::RefCell::new(None::<(Option<TraceError>, Vec<Record>)>));
+    let shared = std::rc::Rc::new(std::cell::RefCell::new(
+        None::<(Option<TraceError>, Vec<Record>)>,
+    ));
     struct Wrap {
         inner: ReplaySink,
         out: std::rc::Rc<std::cell::RefCell<Option<(Option<TraceError>, Vec<Record>)>>>,
@@ -223,7 +237,15 @@ pub fn replay(path: &Path) -> Result<ReplayOutcome, ReplayError> {
         inner: sink,
         out: shared.clone(),
     };
-    let world = World::build(&sc, header.seed, Box::new(wrap), RunOptions { stop_on_violation: stop_on_violation_of(&header) })?;
+    let world = World::build(
+        &sc,
+        header.seed,
+        Box::new(wrap),
+        RunOptions {
+            stop_on_violation: stop_on_violation_of(&header),
+        },
+    )
+    .map_err(RunError::from)?;
     let result = world.run();
     let (trace_error, context) = shared.borrow_mut().take().unwrap_or((None, Vec::new()));
     if let Some(e) = trace_error {

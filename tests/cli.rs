@@ -20,7 +20,12 @@ fn run_quickstart_then_replay_and_inspect() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(stdout.contains("yes: all"), "{stdout}");
     assert!(stdout.contains("determinism: ok"), "{stdout}");
     let trace = out.join("trace.bin");
@@ -29,15 +34,26 @@ fn run_quickstart_then_replay_and_inspect() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("replay: match"));
 
-    let o = crucible().args(["trace", "show", "--limit", "50"]).arg(&trace).output().unwrap();
+    let o = crucible()
+        .args(["trace", "show", "--limit", "50"])
+        .arg(&trace)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
     let shown = String::from_utf8_lossy(&o.stdout);
     assert_eq!(shown.lines().count(), 50);
     assert!(shown.contains("block"), "{shown}");
 
-    let o = crucible().args(["trace", "show"]).arg(&trace).output().unwrap();
+    let o = crucible()
+        .args(["trace", "show"])
+        .arg(&trace)
+        .output()
+        .unwrap();
     let all = String::from_utf8_lossy(&o.stdout);
-    assert!(all.contains("Transfer(from="), "logs are decoded with the header ABIs");
+    assert!(
+        all.contains("Transfer(from="),
+        "logs are decoded with the header ABIs"
+    );
 
     let jsonl = tmp.path().join("t.jsonl");
     let o = crucible()
@@ -54,11 +70,20 @@ fn run_quickstart_then_replay_and_inspect() {
     }
     assert!(text.lines().next().unwrap().starts_with("{\"header\""));
 
-    let o = crucible().args(["trace", "summary"]).arg(&trace).output().unwrap();
+    let o = crucible()
+        .args(["trace", "summary"])
+        .arg(&trace)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("digest:"));
 
-    let o = crucible().args(["trace", "diff"]).arg(&trace).arg(&trace).output().unwrap();
+    let o = crucible()
+        .args(["trace", "diff"])
+        .arg(&trace)
+        .arg(&trace)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("identical"));
 
@@ -68,14 +93,23 @@ fn run_quickstart_then_replay_and_inspect() {
     bytes[mid] ^= 0xff;
     let bad = tmp.path().join("bad.bin");
     std::fs::write(&bad, bytes).unwrap();
-    for args in [vec!["replay"], vec!["trace", "show"], vec!["trace", "summary"]] {
+    for args in [
+        vec!["replay"],
+        vec!["trace", "show"],
+        vec!["trace", "summary"],
+    ] {
         let o = crucible().args(&args).arg(&bad).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains("frame"), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
-    let o = crucible().args(["trace", "diff"]).arg(&trace).arg(&bad).output().unwrap();
+    let o = crucible()
+        .args(["trace", "diff"])
+        .arg(&trace)
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_ne!(o.status.code(), Some(0));
 }
 
@@ -101,7 +135,10 @@ fn validate_reports_location_and_exit_code_two() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0));
 
-    let o = crucible().args(["run", "does/not/exist.yaml"]).output().unwrap();
+    let o = crucible()
+        .args(["run", "does/not/exist.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let o = crucible().args(["run"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));

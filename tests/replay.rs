@@ -14,8 +14,7 @@ fn quickstart() -> crucible::scenario::Scenario {
 
 fn run_into(dir: &Path, seed: u64) -> PathBuf {
     let sc = quickstart();
-    let (rep, _) =
-        run_to_dir(&sc, seed, dir, RunOptions::default(), &mut |_, _| {}).expect("runs");
+    let (rep, _) = run_to_dir(&sc, seed, dir, RunOptions::default(), &mut |_, _| {}).expect("runs");
     assert!(dir.join("summary.yaml").exists());
     assert!(dir.join("metrics.csv").exists());
     assert!(rep.digest.starts_with("0x"));
@@ -28,7 +27,11 @@ fn replay_matches_and_files_are_byte_identical() {
     let a = run_into(&tmp.path().join("a"), 42);
     let b = run_into(&tmp.path().join("b"), 42);
     let bytes_a = std::fs::read(&a).unwrap();
-    assert_eq!(bytes_a, std::fs::read(&b).unwrap(), "same scenario and seed, different bytes");
+    assert_eq!(
+        bytes_a,
+        std::fs::read(&b).unwrap(),
+        "same scenario and seed, different bytes"
+    );
     match replay(&a).expect("replays") {
         ReplayOutcome::Match { records, .. } => assert!(records > 1000, "{records}"),
         other => panic!("expected a match, got {other:?}"),
@@ -65,7 +68,10 @@ fn corruption_names_the_frame() {
     std::fs::write(&cut, &good[..good.len() - 10]).unwrap();
     let err = read_trace(&cut).expect_err("truncation is detected");
     assert!(
-        matches!(err, TraceError::Truncated { .. } | TraceError::MissingFooter { .. }),
+        matches!(
+            err,
+            TraceError::Truncated { .. } | TraceError::MissingFooter { .. }
+        ),
         "{err}"
     );
 }
@@ -84,7 +90,12 @@ fn replay_reports_the_first_divergence() {
     }
     w.finish().unwrap();
     match replay(&edited).expect("replays") {
-        ReplayOutcome::Diverged { index, expected, actual, .. } => {
+        ReplayOutcome::Diverged {
+            index,
+            expected,
+            actual,
+            ..
+        } => {
             assert!(index < records.len() as u64);
             assert_ne!(expected, actual);
         }

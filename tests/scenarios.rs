@@ -34,7 +34,10 @@ fn check(stem: &str) {
     );
     assert_eq!(collected.records.len() as u64, result.records);
     let again = run_digest_only(&sc, sc.seed, RunOptions::default()).expect("runs");
-    assert_eq!(again.digest, result.digest, "{stem}: two runs gave different digests");
+    assert_eq!(
+        again.digest, result.digest,
+        "{stem}: two runs gave different digests"
+    );
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../snapshots");
     settings.set_prepend_module_to_snapshot(false);

@@ -47,7 +47,12 @@ impl<'a> Probe<'a> {
     ) -> Result<C::Return, CallError> {
         self.core.view(chain, Address::ZERO, to, call)
     }
-    pub fn view_raw(&mut self, chain: ChainIdx, to: Address, data: Bytes) -> Result<Bytes, ViewError> {
+    pub fn view_raw(
+        &mut self,
+        chain: ChainIdx,
+        to: Address,
+        data: Bytes,
+    ) -> Result<Bytes, ViewError> {
         self.core.chains[chain.0 as usize]
             .chain
             .view(Address::ZERO, to, data)
@@ -92,7 +97,9 @@ pub struct CheckOutcome {
     /// `held`, `violated`, `reached` or `never reached`.
     pub status: CheckStatus,
     /// Simulated ms of the first violation (or of first reaching, for `sometimes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Number of checks that failed (always: blocks after which it failed).
     pub failures: u64,

@@ -14,7 +14,11 @@ struct ScenarioDiag {
 impl fmt::Display for ScenarioDiag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.err.loc {
-            Some(l) => write!(f, "{}:{}:{}: {}", self.err.file, l.line, l.col, self.err.message),
+            Some(l) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.err.file, l.line, l.col, self.err.message
+            ),
             None => write!(f, "{}: {}", self.err.file, self.err.message),
         }
     }

@@ -38,9 +38,7 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// Re-run the scenario and seed embedded in a trace and compare record by record.
-    Replay {
-        trace: PathBuf,
-    },
+    Replay { trace: PathBuf },
     /// Inspect traces.
     #[command(subcommand)]
     Trace(trace::Command),

@@ -53,8 +53,10 @@ pub fn main(args: Args) -> i32 {
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(total);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} simulated {msg} [{bar:30}] {percent}% ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} simulated {msg} [{bar:30}] {percent}% ({elapsed})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Some(bar)
     } else {

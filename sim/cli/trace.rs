@@ -58,7 +58,9 @@ pub fn main(cmd: Command) -> i32 {
 
 type Res = Result<i32, (PathBuf, TraceError)>;
 
-fn open(path: &Path) -> Result<TraceReader<std::io::BufReader<std::fs::File>>, (PathBuf, TraceError)> {
+fn open(
+    path: &Path,
+) -> Result<TraceReader<std::io::BufReader<std::fs::File>>, (PathBuf, TraceError)> {
     TraceReader::open_path(path).map_err(|e| (path.to_path_buf(), e))
 }
 
@@ -92,13 +94,13 @@ fn export(path: &Path, output: Option<&Path>) -> Res {
     let result = match output {
         Some(o) => std::fs::File::create(o).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            write_jsonl(&header, records.iter(), &footer, &mut w)?;
+            write_jsonl(&header, records.iter(), &footer, &mut w).map_err(std::io::Error::other)?;
             w.flush()
         }),
         None => {
             let stdout = std::io::stdout();
             let mut w = stdout.lock();
-            write_jsonl(&header, records.iter(), &footer, &mut w)
+            write_jsonl(&header, records.iter(), &footer, &mut w).map_err(std::io::Error::other)
         }
     };
     if let Err(e) = result {
@@ -137,7 +139,13 @@ fn summary(path: &Path) -> Res {
             Record::MsgDropped { .. } => "msg_dropped",
             Record::Timer { .. } => "timer",
             Record::Fault { .. } => "fault",
-            Record::Check { name, ok, kind, detail, t } => {
+            Record::Check {
+                name,
+                ok,
+                kind,
+                detail,
+                t,
+            } => {
                 if !ok {
                     let k = match kind {
                         CheckKind::Always => "always",
@@ -158,7 +166,10 @@ fn summary(path: &Path) -> Res {
     }
     let footer = r.footer().cloned().expect("footer after the last record");
     println!("trace:     {}", path.display());
-    println!("format:    v{} (engine {}, revm {})", h.format_version, h.engine_version, h.revm_version);
+    println!(
+        "format:    v{} (engine {}, revm {})",
+        h.format_version, h.engine_version, h.revm_version
+    );
     println!("scenario:  {}", h.scenario_path);
     println!("seed:      {}", h.seed);
     println!("simulated: {}", crucible::engine::SimTime(last_t));
@@ -166,7 +177,10 @@ fn summary(path: &Path) -> Res {
         println!("chain:     {} (id {}, {})", c.name, c.chain_id, c.hardfork);
     }
     for c in &h.contracts {
-        println!("contract:  {} at {} on {} (code {})", c.name, c.address, h.chains[c.chain as usize].name, c.code_hash);
+        println!(
+            "contract:  {} at {} on {} (code {})",
+            c.name, c.address, h.chains[c.chain as usize].name, c.code_hash
+        );
     }
     println!("actors:    {}", h.actors.len());
     for (i, a) in h.actors.iter().enumerate() {
@@ -221,6 +235,9 @@ fn diff(a: &Path, b: &Path) -> Res {
             }
             Ok(FAILED)
         }
-        Err(e) => Err((PathBuf::from(format!("{} / {}", a.display(), b.display())), e)),
+        Err(e) => Err((
+            PathBuf::from(format!("{} / {}", a.display(), b.display())),
+            e,
+        )),
     }
 }

@@ -1,7 +1,7 @@
 //! The context an actor acts through while handling one event.
 
 use super::actor::ActorId;
-use super::keys::{Signature, Key};
+use super::keys::{Key, Signature};
 use super::seed::Stream;
 use super::time::{Dur, SimTime};
 use super::world::Core;
@@ -126,9 +126,16 @@ impl<'a> Ctx<'a> {
         self.core.view(chain, from, to, call)
     }
     /// Executes a raw view call.
-    pub fn view_raw(&mut self, chain: ChainIdx, to: Address, data: Bytes) -> Result<Bytes, ViewError> {
+    pub fn view_raw(
+        &mut self,
+        chain: ChainIdx,
+        to: Address,
+        data: Bytes,
+    ) -> Result<Bytes, ViewError> {
         let from = self.address();
-        self.core.chains[chain.0 as usize].chain.view(from, to, data)
+        self.core.chains[chain.0 as usize]
+            .chain
+            .view(from, to, data)
     }
     /// Native balance at the latest state.
     pub fn balance(&mut self, chain: ChainIdx, who: Address) -> U256 {

@@ -77,7 +77,10 @@ impl Metrics {
 
     /// Current value of a counter or gauge (distributions: their mean).
     pub fn get(&self, name: &str) -> Option<Value> {
-        self.values().into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.values()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// Flattened `(name, value)` pairs in name order; a distribution `d` gives `d.count`,
@@ -123,7 +126,15 @@ mod tests {
         let names: Vec<_> = v.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["lat.count", "lat.mean", "lat.min", "lat.max", "peak", "rate", "tx"]
+            [
+                "lat.count",
+                "lat.mean",
+                "lat.min",
+                "lat.max",
+                "peak",
+                "rate",
+                "tx"
+            ]
         );
         assert_eq!(m.get("tx"), Some(Value::Int(5)));
         assert_eq!(m.get("peak"), Some(Value::Int(4)));

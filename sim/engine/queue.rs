@@ -156,7 +156,9 @@ mod tests {
         let mut last = (SimTime(0), Class::Fault, 0u64);
         let mut popped = 0;
         for round in 0..5000u64 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let t = last.0 .0 + (x >> 33) % 50;
             let seq = q.push(SimTime(t), Class::Timer, round);
             assert_eq!(seq, round);

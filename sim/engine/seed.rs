@@ -160,7 +160,9 @@ mod tests {
         let tree = SeedTree::new(7);
         let alone = draws(&tree, "actor/alice");
         // Interleave draws from many other streams, as a world with more actors would.
-        let mut others: Vec<Stream> = (0..10).map(|i| tree.stream(&format!("actor/x{i}"))).collect();
+        let mut others: Vec<Stream> = (0..10)
+            .map(|i| tree.stream(&format!("actor/x{i}")))
+            .collect();
         let mut alice = tree.stream("actor/alice");
         let mut got = Vec::new();
         for _ in 0..8 {

@@ -222,7 +222,8 @@ impl Core {
                     topic: topic.to_string(),
                     body,
                 };
-                self.queue.push(at, Class::Deliver, Ev::Deliver(Box::new(msg)));
+                self.queue
+                    .push(at, Class::Deliver, Ev::Deliver(Box::new(msg)));
             }
             Fate::Drop(reason) => {
                 self.metrics.add("msg.dropped", 1);
@@ -249,7 +250,12 @@ impl Core {
     }
 
     /// May `p` be included in a block of `chain` built now?
-    fn eligible(now: SimTime, chain: ChainIdx, windows: &[(Censorship, Vec<Address>)], p: &PendingTx) -> bool {
+    fn eligible(
+        now: SimTime,
+        chain: ChainIdx,
+        windows: &[(Censorship, Vec<Address>)],
+        p: &PendingTx,
+    ) -> bool {
         for (w, senders) in windows {
             if w.chain != chain || !senders.contains(&p.req.from) {
                 continue;
@@ -563,16 +569,23 @@ impl World {
 
     fn schedule(&mut self, sc: &Scenario, stop_faults: SimTime) {
         let q = &mut self.core.queue;
-        let mut add = |faults: &mut Vec<FaultEntry>,
-                       q: &mut EventQueue<Ev>,
-                       entry: FaultEntry,
-                       from: SimTime,
-                       to: Option<SimTime>| {
+        let add = |faults: &mut Vec<FaultEntry>,
+                   q: &mut EventQueue<Ev>,
+                   entry: FaultEntry,
+                   from: SimTime,
+                   to: Option<SimTime>| {
             let index = faults.len();
             faults.push(entry);
             q.push(from, Class::Fault, Ev::Fault { index, start: true });
             if let Some(to) = to {
-                q.push(to.max(from), Class::Fault, Ev::Fault { index, start: false });
+                q.push(
+                    to.max(from),
+                    Class::Fault,
+                    Ev::Fault {
+                        index,
+                        start: false,
+                    },
+                );
             }
         };
         let name = |id: ActorId| sc.actors[id.0 as usize].name.clone();
@@ -620,7 +633,11 @@ impl World {
                 q,
                 FaultEntry {
                     kind,
-                    target: format!("{}:{}", self.core.chains[c.chain.0 as usize].name, who.join(",")),
+                    target: format!(
+                        "{}:{}",
+                        self.core.chains[c.chain.0 as usize].name,
+                        who.join(",")
+                    ),
                     event: FaultEvent::Marker,
                 },
                 c.from,
@@ -674,7 +691,11 @@ impl World {
             q.push(SimTime::ZERO, Class::Timer, Ev::Start(ActorId(i as u32)));
         }
         if self.sample_every.as_ms() > 0 {
-            q.push(SimTime::ZERO.plus(self.sample_every), Class::Timer, Ev::Sample);
+            q.push(
+                SimTime::ZERO.plus(self.sample_every),
+                Class::Timer,
+                Ev::Sample,
+            );
         }
     }
 
@@ -714,7 +735,11 @@ impl World {
         match ev {
             Ev::Block(c) => {
                 self.produce_block(c);
-                let bt = self.core.chains[c.0 as usize].chain.config().block_time_ms.max(1);
+                let bt = self.core.chains[c.0 as usize]
+                    .chain
+                    .config()
+                    .block_time_ms
+                    .max(1);
                 let next = self.core.now.plus(Dur::ms(bt));
                 if next <= self.end {
                     self.core.queue.push(next, Class::Block, Ev::Block(c));

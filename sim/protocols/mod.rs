@@ -71,7 +71,8 @@ pub struct Spawn<'a> {
 
 /// Every protocol Crucible knows.
 pub fn registry() -> &'static [&'static dyn Protocol] {
-    &[&token::TOKEN]
+    static REGISTRY: [&dyn Protocol; 1] = [&token::TOKEN];
+    &REGISTRY
 }
 
 /// The protocol named `name`.
@@ -83,6 +84,10 @@ pub fn find(name: &str) -> Option<&'static dyn Protocol> {
 pub fn all_actor_kinds() -> Vec<String> {
     registry()
         .iter()
-        .flat_map(|p| p.actor_kinds().iter().map(move |k| format!("{}.{k}", p.name())))
+        .flat_map(|p| {
+            p.actor_kinds()
+                .iter()
+                .map(move |k| format!("{}.{k}", p.name()))
+        })
         .collect()
 }

@@ -272,7 +272,10 @@ fn err(file: &str, loc: Loc, message: impl Into<String>, hint: Option<String>) -
     }
 }
 
-fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> Option<String> {
+fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<String> {
     match closest(name, candidates.clone()) {
         Some(c) => Some(format!("did you mean `{c}`?")),
         None => {
@@ -320,32 +323,62 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
     // Chains, in declaration order.
     let chains_node = node.get("chains").expect("required by Doc");
     let NodeKind::Map(chain_entries) = &chains_node.kind else {
-        return Err(err(file, chains_node.loc, "`chains` is a map of chain names to settings", Some("e.g. `chains: { l1: { block_time: 12s } }`".into())));
+        return Err(err(
+            file,
+            chains_node.loc,
+            "`chains` is a map of chain names to settings",
+            Some("e.g. `chains: { l1: { block_time: 12s } }`".into()),
+        ));
     };
     if chain_entries.is_empty() {
-        return Err(err(file, chains_node.loc, "a scenario needs at least one chain", Some("e.g. `chains: { l1: { block_time: 12s } }`".into())));
+        return Err(err(
+            file,
+            chains_node.loc,
+            "a scenario needs at least one chain",
+            Some("e.g. `chains: { l1: { block_time: 12s } }`".into()),
+        ));
     }
     let mut chains = Vec::new();
     for (i, (key, value)) in chain_entries.iter().enumerate() {
         let c: ChainDoc = from_node(value).map_err(wrap)?;
         if c.block_time.as_ms() == 0 {
-            return Err(err(file, value.loc, "`block_time` must be positive", Some("e.g. `block_time: 12s`".into())));
+            return Err(err(
+                file,
+                value.loc,
+                "`block_time` must be positive",
+                Some("e.g. `block_time: 12s`".into()),
+            ));
         }
         let gwei = |v: Option<f64>, default: f64, what: &str| -> Result<u128, ScenarioError> {
             let v = v.unwrap_or(default);
             if !v.is_finite() || v < 0.0 {
-                return Err(err(file, value.loc, format!("`{what}` must be a non-negative number"), None));
+                return Err(err(
+                    file,
+                    value.loc,
+                    format!("`{what}` must be a non-negative number"),
+                    None,
+                ));
             }
             Ok((v * GWEI).round() as u128)
         };
         let elasticity = c.elasticity.unwrap_or(2);
         let denominator = c.max_change_denominator.unwrap_or(8);
         if elasticity == 0 || denominator == 0 {
-            return Err(err(file, value.loc, "`elasticity` and `max_change_denominator` must be at least 1", None));
+            return Err(err(
+                file,
+                value.loc,
+                "`elasticity` and `max_change_denominator` must be at least 1",
+                None,
+            ));
         }
         let gas_limit = c.gas_limit.unwrap_or(30_000_000);
         if gas_limit < 21_000 {
-            return Err(err(file, value.loc, "`gas_limit` must be at least 21000", None));
+            return Err(err(
+                file,
+                value.loc,
+                "`gas_limit` must be at least 21000",
+                None,
+            ));
         }
         chains.push(ChainSpec {
             config: ChainConfig {
@@ -392,7 +425,8 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
             NodeKind::Map(entries) => {
                 for (key, params) in entries {
                     let Some(p) = protocols::find(&key.name) else {
-                        let names: Vec<&str> = protocols::registry().iter().map(|p| p.name()).collect();
+                        let names: Vec<&str> =
+                            protocols::registry().iter().map(|p| p.name()).collect();
                         return Err(err(
                             file,
                             key.loc,
@@ -412,7 +446,14 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
                 }
             }
             NodeKind::Null => {}
-            _ => return Err(err(file, pn.loc, "`protocols` is a map of protocol names to parameters", Some("e.g. `protocols: { token: { chain: l1 } }`".into()))),
+            _ => {
+                return Err(err(
+                    file,
+                    pn.loc,
+                    "`protocols` is a map of protocol names to parameters",
+                    Some("e.g. `protocols: { token: { chain: l1 } }`".into()),
+                ))
+            }
         }
     }
 
@@ -427,11 +468,23 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
         let entries = match &an.kind {
             NodeKind::Seq(items) => items.as_slice(),
             NodeKind::Null => &[],
-            _ => return Err(err(file, an.loc, "`actors` is a list", Some("e.g. `actors: [{ kind: token.payer, count: 3 }]`".into()))),
+            _ => {
+                return Err(err(
+                    file,
+                    an.loc,
+                    "`actors` is a list",
+                    Some("e.g. `actors: [{ kind: token.payer, count: 3 }]`".into()),
+                ))
+            }
         };
         for entry in entries {
             let NodeKind::Map(fields) = &entry.kind else {
-                return Err(err(file, entry.loc, "an actor is a map with at least `kind`", Some("e.g. `{ kind: token.payer, name: alice }`".into())));
+                return Err(err(
+                    file,
+                    entry.loc,
+                    "an actor is a map with at least `kind`",
+                    Some("e.g. `{ kind: token.payer, name: alice }`".into()),
+                ));
             };
             let mut kind: Option<Located<String>> = None;
             let mut name: Option<Located<String>> = None;
@@ -446,7 +499,12 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
                     "count" => {
                         count = from_node(v).map_err(wrap)?;
                         if count == 0 || count > 100_000 {
-                            return Err(err(file, v.loc, "`count` must be between 1 and 100000", None));
+                            return Err(err(
+                                file,
+                                v.loc,
+                                "`count` must be between 1 and 100000",
+                                None,
+                            ));
                         }
                     }
                     "offline" => own_offline = from_node(v).map_err(wrap)?,
@@ -455,7 +513,15 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
                 }
             }
             let Some(kind) = kind else {
-                return Err(err(file, entry.loc, "an actor needs a `kind`", Some(format!("known kinds: {}", protocols::all_actor_kinds().join(", ")))));
+                return Err(err(
+                    file,
+                    entry.loc,
+                    "an actor needs a `kind`",
+                    Some(format!(
+                        "known kinds: {}",
+                        protocols::all_actor_kinds().join(", ")
+                    )),
+                ));
             };
             let all_kinds = protocols::all_actor_kinds();
             let (pname, local) = kind.value.split_once('.').unwrap_or(("", &kind.value));
@@ -472,7 +538,10 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
                 return Err(err(
                     file,
                     kind.loc,
-                    format!("actor kind `{}` needs protocol `{pname}`, which is not under `protocols`", kind.value),
+                    format!(
+                        "actor kind `{}` needs protocol `{pname}`, which is not under `protocols`",
+                        kind.value
+                    ),
                     Some(format!("add `protocols: {{ {pname}: {{ ... }} }}`")),
                 ));
             };
@@ -494,20 +563,41 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
                     }
                 };
                 if let Some(n) = &name {
-                    if n.value.is_empty() || n.value.contains(|c: char| c.is_whitespace() || c == '#') {
-                        return Err(err(file, n.loc, format!("invalid actor name `{}`", n.value), Some("names are non-empty and contain no spaces or `#`".into())));
+                    if n.value.is_empty()
+                        || n.value.contains(|c: char| c.is_whitespace() || c == '#')
+                    {
+                        return Err(err(
+                            file,
+                            n.loc,
+                            format!("invalid actor name `{}`", n.value),
+                            Some("names are non-empty and contain no spaces or `#`".into()),
+                        ));
                     }
                 }
                 if actors.iter().any(|a| a.name == actor_name) {
                     let loc = name.as_ref().map(|n| n.loc).unwrap_or(entry.loc);
-                    return Err(err(file, loc, format!("duplicate actor name `{actor_name}`"), Some("give each actor a unique `name`".into())));
+                    return Err(err(
+                        file,
+                        loc,
+                        format!("duplicate actor name `{actor_name}`"),
+                        Some("give each actor a unique `name`".into()),
+                    ));
                 }
                 let id = ActorId(actors.len() as u32);
                 for w in &own_offline {
                     if w.to.value <= w.from {
-                        return Err(err(file, w.to.loc, "an offline window must end after it starts", None));
+                        return Err(err(
+                            file,
+                            w.to.loc,
+                            "an offline window must end after it starts",
+                            None,
+                        ));
                     }
-                    offline.push(Window { target: id, from: SimTime::ZERO.plus(w.from), to: SimTime::ZERO.plus(w.to.value) });
+                    offline.push(Window {
+                        target: id,
+                        from: SimTime::ZERO.plus(w.from),
+                        to: SimTime::ZERO.plus(w.to.value),
+                    });
                 }
                 for c in &own_crash {
                     crash.push(Crash {
@@ -551,39 +641,82 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
     }
 
     // Faults.
-    let window = |from: Dur, to: &Located<Dur>, what: &str| -> Result<(SimTime, SimTime), ScenarioError> {
-        if to.value <= from {
-            return Err(err(file, to.loc, format!("a {what} window must end after it starts"), Some("`to` is a time since genesis, e.g. `from: 1h, to: 2h`".into())));
-        }
-        Ok((SimTime::ZERO.plus(from), SimTime::ZERO.plus(to.value)))
-    };
+    let window =
+        |from: Dur, to: &Located<Dur>, what: &str| -> Result<(SimTime, SimTime), ScenarioError> {
+            if to.value <= from {
+                return Err(err(
+                    file,
+                    to.loc,
+                    format!("a {what} window must end after it starts"),
+                    Some("`to` is a time since genesis, e.g. `from: 1h, to: 2h`".into()),
+                ));
+            }
+            Ok((SimTime::ZERO.plus(from), SimTime::ZERO.plus(to.value)))
+        };
     let f = &doc.faults;
     for o in &f.offline {
         let (from, to) = window(o.from, &o.to, "offline")?;
-        offline.push(Window { target: actor_ref(&o.actor)?, from, to });
+        offline.push(Window {
+            target: actor_ref(&o.actor)?,
+            from,
+            to,
+        });
     }
     for c in &f.crash {
         let at = SimTime::ZERO.plus(c.at);
-        crash.push(Crash { actor: actor_ref(&c.actor)?, at, restart: c.restart_after.map(|d| at.plus(d)) });
+        crash.push(Crash {
+            actor: actor_ref(&c.actor)?,
+            at,
+            restart: c.restart_after.map(|d| at.plus(d)),
+        });
     }
     let mut censor = Vec::new();
     for c in &f.censor {
         let (from, to) = window(c.from, &c.to, "censorship")?;
-        let senders = c.senders.iter().map(&actor_ref).collect::<Result<Vec<_>, _>>()?;
-        censor.push(Censorship { chain: chain_ref(&c.chain)?, senders, from, to, delay: None });
+        let senders = c
+            .senders
+            .iter()
+            .map(&actor_ref)
+            .collect::<Result<Vec<_>, _>>()?;
+        censor.push(Censorship {
+            chain: chain_ref(&c.chain)?,
+            senders,
+            from,
+            to,
+            delay: None,
+        });
     }
     for d in &f.delay {
         let (from, to) = window(d.from, &d.to, "delay")?;
-        let senders = d.senders.iter().map(&actor_ref).collect::<Result<Vec<_>, _>>()?;
-        censor.push(Censorship { chain: chain_ref(&d.chain)?, senders, from, to, delay: Some(d.by) });
+        let senders = d
+            .senders
+            .iter()
+            .map(&actor_ref)
+            .collect::<Result<Vec<_>, _>>()?;
+        censor.push(Censorship {
+            chain: chain_ref(&d.chain)?,
+            senders,
+            from,
+            to,
+            delay: Some(d.by),
+        });
     }
     for s in &f.base_fee_spike {
         let (from, to) = window(s.from, &s.to, "base fee spike")?;
         if s.multiplier.value == 0 {
-            return Err(err(file, s.multiplier.loc, "`multiplier` must be at least 1", None));
+            return Err(err(
+                file,
+                s.multiplier.loc,
+                "`multiplier` must be at least 1",
+                None,
+            ));
         }
         let idx = chain_ref(&s.chain)?;
-        chains[idx.0 as usize].config.spikes.push(BaseFeeSpike { from, to, multiplier: s.multiplier.value });
+        chains[idx.0 as usize].config.spikes.push(BaseFeeSpike {
+            from,
+            to,
+            multiplier: s.multiplier.value,
+        });
     }
     let mut network = NetworkConfig::default();
     if let Some(l) = &f.network.latency {
@@ -603,12 +736,20 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
     }
 
     // Expectations.
-    let known: Vec<&str> = protocol_specs.iter().flat_map(|p| p.invariants.iter().map(|s| s.as_str())).collect();
+    let known: Vec<&str> = protocol_specs
+        .iter()
+        .flat_map(|p| p.invariants.iter().map(|s| s.as_str()))
+        .collect();
     let check_name = |name: &str, loc: Loc| -> Result<(), ScenarioError> {
         if known.contains(&name) {
             Ok(())
         } else {
-            Err(err(file, loc, format!("unknown invariant `{name}`"), did_you_mean(name, known.iter().copied())))
+            Err(err(
+                file,
+                loc,
+                format!("unknown invariant `{name}`"),
+                did_you_mean(name, known.iter().copied()),
+            ))
         }
     };
     let mut violated = Vec::new();
@@ -633,12 +774,21 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
         .expect
         .metrics
         .iter()
-        .map(|(name, b)| MetricBound { name: name.clone(), min: b.value.min, max: b.value.max })
+        .map(|(name, b)| MetricBound {
+            name: name.clone(),
+            min: b.value.min,
+            max: b.value.max,
+        })
         .collect();
 
     if doc.duration.as_ms() == 0 {
         let loc = node.get("duration").map(|n| n.loc).unwrap_or(node.loc);
-        return Err(err(file, loc, "`duration` must be positive", Some("e.g. `duration: 1d`".into())));
+        return Err(err(
+            file,
+            loc,
+            "`duration` must be positive",
+            Some("e.g. `duration: 1d`".into()),
+        ));
     }
     let sample_every = doc.sample_every.unwrap_or_else(|| {
         // About a hundred samples per run, on whole seconds.
@@ -657,7 +807,16 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
         chains,
         protocols: protocol_specs,
         actors,
-        faults: Faults { network, offline, crash, censor },
-        expect: Expect { hold, violated, metrics },
+        faults: Faults {
+            network,
+            offline,
+            crash,
+            censor,
+        },
+        expect: Expect {
+            hold,
+            violated,
+            metrics,
+        },
     })
 }

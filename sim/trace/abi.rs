@@ -23,7 +23,13 @@ pub struct AbiBook {
 
 impl AbiBook {
     /// Adds a contract's ABI (the JSON array, or an artifact object with an `abi` field).
-    pub fn add(&mut self, chain: u16, address: Address, name: &str, json: &str) -> Result<(), String> {
+    pub fn add(
+        &mut self,
+        chain: u16,
+        address: Address,
+        name: &str,
+        json: &str,
+    ) -> Result<(), String> {
         let abi = parse_abi(json).map_err(|e| format!("ABI of `{name}`: {e}"))?;
         let mut functions = BTreeMap::new();
         for f in abi.functions() {
@@ -36,7 +42,9 @@ impl AbiBook {
             }
         }
         for e in abi.errors() {
-            self.errors.entry(e.selector().0).or_insert_with(|| e.clone());
+            self.errors
+                .entry(e.selector().0)
+                .or_insert_with(|| e.clone());
         }
         self.contracts.insert(
             (chain, address),
@@ -61,7 +69,9 @@ impl AbiBook {
 
     /// Contract name at an address, if known.
     pub fn contract_name(&self, chain: u16, address: Address) -> Option<&str> {
-        self.contracts.get(&(chain, address)).map(|c| c.name.as_str())
+        self.contracts
+            .get(&(chain, address))
+            .map(|c| c.name.as_str())
     }
 
     /// `Token.transfer`, `deploy`, `transfer` (plain value transfer) or the hex selector.
@@ -108,7 +118,10 @@ impl AbiBook {
         }
         // Panic(uint256)
         if selector == [0x4e, 0x48, 0x7b, 0x71] && data.len() == 36 {
-            return format!("panic 0x{}", hex::encode(&data[4..]).trim_start_matches('0'));
+            return format!(
+                "panic 0x{}",
+                hex::encode(&data[4..]).trim_start_matches('0')
+            );
         }
         if let Some(e) = self.errors.get(&selector) {
             if let Ok(values) = e.abi_decode_input(&data[4..]) {
@@ -177,10 +190,16 @@ pub fn render(v: &DynSolValue) -> String {
         DynSolValue::String(s) => format!("{s:?}"),
         DynSolValue::Function(f) => format!("0x{}", hex::encode(f.as_slice())),
         DynSolValue::Array(items) | DynSolValue::FixedArray(items) => {
-            format!("[{}]", items.iter().map(render).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.iter().map(render).collect::<Vec<_>>().join(", ")
+            )
         }
         DynSolValue::Tuple(items) => {
-            format!("({})", items.iter().map(render).collect::<Vec<_>>().join(", "))
+            format!(
+                "({})",
+                items.iter().map(render).collect::<Vec<_>>().join(", ")
+            )
         }
         #[allow(unreachable_patterns)]
         other => format!("{other:?}"),
@@ -196,8 +215,13 @@ mod tests {
 
     fn book() -> AbiBook {
         let mut b = AbiBook::default();
-        b.add(0, address!("0000000000000000000000000000000000000001"), "token.Token", TOKEN)
-            .unwrap();
+        b.add(
+            0,
+            address!("0000000000000000000000000000000000000001"),
+            "token.Token",
+            TOKEN,
+        )
+        .unwrap();
         b
     }
 

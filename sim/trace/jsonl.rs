@@ -484,13 +484,11 @@ fn render_names(record: &Record, n: Names) -> String {
             data,
             ..
         } => {
-            let decoded = n
-                .1
-                .and_then(|b| b.decode_log(*chain, *address, topics, data));
+            let decoded =
+                n.1.and_then(|b| b.decode_log(*chain, *address, topics, data));
             let body = match decoded {
                 Some((event, args)) => {
-                    let args: Vec<String> =
-                        args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let args: Vec<String> = args.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     format!("{event}({})", args.join(", "))
                 }
                 None => format!(

@@ -96,6 +96,7 @@ impl std::fmt::Display for Value {
 
 /// Kind of an invariant: checked after every block, after the run, or required to hold once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CheckKind {
     Always,
     Eventually,

@@ -84,7 +84,9 @@ impl Actor for Payer {
     fn start(&mut self, ctx: &mut Ctx) {
         let me = ctx.me();
         self.recipients = if self.params.to.is_empty() {
-            ctx.actors_of_kind("token.payer").filter(|a| *a != me).collect()
+            ctx.actors_of_kind("token.payer")
+                .filter(|a| *a != me)
+                .collect()
         } else {
             self.params
                 .to

@@ -38,7 +38,9 @@ impl Invariant for Conservation {
                 .map_err(|e| format!("balanceOf: {e}"))?;
         }
         if sum != supply {
-            return Err(format!("balances add up to {sum}, total supply is {supply}"));
+            return Err(format!(
+                "balances add up to {sum}, total supply is {supply}"
+            ));
         }
         Ok(())
     }

@@ -125,7 +125,9 @@ impl Protocol for TokenProtocol {
     ) -> Result<Box<dyn ActorParams>, ScenarioError> {
         match kind {
             "payer" => Ok(Box::new(from_node::<PayerParams>(params)?)),
-            other => Err(ScenarioError::new(format!("unknown token actor kind `{other}`"))),
+            other => Err(ScenarioError::new(format!(
+                "unknown token actor kind `{other}`"
+            ))),
         }
     }
 }
@@ -181,7 +183,15 @@ impl ProtocolConfig for TokenConfig {
         for (_, _, kind, address) in g.actors() {
             if kind == "token.payer" {
                 let amount = self.initial_balance.0;
-                g.call(chain, minter, token, &Token::mintCall { to: address, amount })?;
+                g.call(
+                    chain,
+                    minter,
+                    token,
+                    &Token::mintCall {
+                        to: address,
+                        amount,
+                    },
+                )?;
                 ledger.holders.push(address);
                 ledger.minted += amount;
             }
@@ -194,7 +204,10 @@ impl ProtocolConfig for TokenConfig {
             metrics: Box::new(move |_probe| {
                 let l = metrics_view.borrow();
                 let mut out = vec![
-                    ("token.transfers".to_string(), Value::Int(l.transfers as i128)),
+                    (
+                        "token.transfers".to_string(),
+                        Value::Int(l.transfers as i128),
+                    ),
                     (
                         "token.max_inclusion_delay_s".to_string(),
                         Value::Real(l.slowest_ms as f64 / 1000.0),
