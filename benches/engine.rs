@@ -80,15 +80,13 @@ fn raw_transfers(n: u64) -> u64 {
     let payers: Vec<Address> = (0..PAYERS)
         .map(|i| Address::from_word(alloy_primitives::keccak256(i.to_le_bytes())))
         .collect();
-    let mut deployer_nonce = 1;
-    for p in &payers {
+    for (deployer_nonce, p) in (1u64..).zip(payers.iter()) {
         evm.fund(*p, U256::from(10u64).pow(U256::from(20u64)));
         let mint = Token::mintCall {
             to: *p,
             amount: U256::from(10u64).pow(U256::from(21u64)),
         };
         evm.transact_commit(deployer, token, mint.abi_encode().into(), deployer_nonce);
-        deployer_nonce += 1;
     }
     let mut nonces = vec![0u64; payers.len()];
     let mut ok = 0;

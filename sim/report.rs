@@ -103,7 +103,7 @@ pub fn evaluate(sc: &Scenario, r: &RunResult) -> Vec<Expectation> {
                 detail: if ok {
                     format!("violated{at}: {}", c.detail.clone().unwrap_or_default())
                 } else {
-                    format!("{}", status_word(c.status))
+                    status_word(c.status).to_string()
                 },
             });
         } else if required {

@@ -7,9 +7,11 @@ use crate::engine::world::{BuildError, RunOptions, RunResult, World};
 use crate::report::{metrics_csv, report, Report};
 use crate::scenario::{load_str, Scenario, ScenarioError};
 use crate::trace::{Footer, Header, Record, TraceError, TraceReader, TraceWriter};
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Why a run could not happen or complete.
 #[derive(Debug, thiserror::Error)]
@@ -110,11 +112,25 @@ pub fn run_digest_only(sc: &Scenario, seed: u64, opts: RunOptions) -> Result<Run
     Ok(world.run())
 }
 
+/// What a replay sink learned, shared with the caller (the sink itself moves into the world).
+#[derive(Default)]
+struct ReplayState {
+    error: Option<TraceError>,
+    context: Vec<Record>,
+}
+
 /// Compares a re-run against a recorded trace, record by record.
 struct ReplaySink {
     reader: TraceReader<BufReader<File>>,
-    error: Option<TraceError>,
-    context: Vec<Record>,
+    state: Rc<RefCell<ReplayState>>,
+    matched: u64,
+}
+
+impl ReplaySink {
+    fn unreadable(&mut self, e: TraceError) -> SinkError {
+        self.state.borrow_mut().error = Some(e);
+        SinkError::Io("the recorded trace is unreadable".into())
+    }
 }
 
 impl Sink for ReplaySink {
@@ -124,40 +140,31 @@ impl Sink for ReplaySink {
     fn record(&mut self, index: u64, record: &Record, _: &[u8]) -> Result<(), SinkError> {
         match self.reader.next_record() {
             Ok(Some(expected)) if expected == *record => {
-                if self.context.len() == 3 {
-                    self.context.remove(0);
+                self.matched += 1;
+                let mut st = self.state.borrow_mut();
+                if st.context.len() == 3 {
+                    st.context.remove(0);
                 }
-                self.context.push(expected);
+                st.context.push(expected);
                 Ok(())
             }
-            Ok(Some(expected)) => Err(SinkError::Diverged {
+            Ok(expected) => Err(SinkError::Diverged {
                 index,
-                expected: Some(Box::new(expected)),
+                expected: expected.map(Box::new),
                 actual: Some(Box::new(record.clone())),
             }),
-            Ok(None) => Err(SinkError::Diverged {
-                index,
-                expected: None,
-                actual: Some(Box::new(record.clone())),
-            }),
-            Err(e) => {
-                self.error = Some(e);
-                Err(SinkError::Io("the recorded trace is unreadable".into()))
-            }
+            Err(e) => Err(self.unreadable(e)),
         }
     }
     fn end(&mut self, _: &Footer) -> Result<(), SinkError> {
         match self.reader.next_record() {
             Ok(None) => Ok(()),
             Ok(Some(expected)) => Err(SinkError::Diverged {
-                index: u64::MAX,
+                index: self.matched,
                 expected: Some(Box::new(expected)),
                 actual: None,
             }),
-            Err(e) => {
-                self.error = Some(e);
-                Err(SinkError::Io("the recorded trace is unreadable".into()))
-            }
+            Err(e) => Err(self.unreadable(e)),
         }
     }
 }
@@ -198,56 +205,21 @@ pub fn replay(path: &Path) -> Result<ReplayOutcome, ReplayError> {
     let reader = TraceReader::open_path(path)?;
     let header = reader.header().clone();
     let sc = load_str(&header.scenario, &header.scenario_path)?;
+    let state = Rc::new(RefCell::new(ReplayState::default()));
     let sink = ReplaySink {
         reader,
-        error: None,
-        context: Vec::new(),
+        state: state.clone(),
+        matched: 0,
     };
-    // The replay sink is moved into the world; share the outcome through a cell.
-    let shared = std::rc::Rc::new(std::cell::RefCell::new(
-        None::<(Option<TraceError>, Vec<Record>)>,
-    ));
-    struct Wrap {
-        inner: ReplaySink,
-        out: std::rc::Rc<std::cell::RefCell<Option<(Option<TraceError>, Vec<Record>)>>>,
-    }
-    impl Wrap {
-        fn publish(&mut self) {
-            *self.out.borrow_mut() = Some((self.inner.error.take(), self.inner.context.clone()));
-        }
-    }
-    impl Sink for Wrap {
-        fn begin(&mut self, h: &Header) -> Result<(), SinkError> {
-            self.inner.begin(h)
-        }
-        fn record(&mut self, i: u64, r: &Record, e: &[u8]) -> Result<(), SinkError> {
-            let res = self.inner.record(i, r, e);
-            if res.is_err() {
-                self.publish();
-            }
-            res
-        }
-        fn end(&mut self, f: &Footer) -> Result<(), SinkError> {
-            let res = self.inner.end(f);
-            self.publish();
-            res
-        }
-    }
-    let wrap = Wrap {
-        inner: sink,
-        out: shared.clone(),
+    let opts = RunOptions {
+        stop_on_violation: header.stop_on_violation,
     };
-    let world = World::build(
-        &sc,
-        header.seed,
-        Box::new(wrap),
-        RunOptions {
-            stop_on_violation: stop_on_violation_of(&header),
-        },
-    )
-    .map_err(RunError::from)?;
+    let world = World::build(&sc, header.seed, Box::new(sink), opts).map_err(RunError::from)?;
     let result = world.run();
-    let (trace_error, context) = shared.borrow_mut().take().unwrap_or((None, Vec::new()));
+    let ReplayState {
+        error: trace_error,
+        context,
+    } = std::mem::take(&mut *state.borrow_mut());
     if let Some(e) = trace_error {
         return Err(ReplayError::Trace(e));
     }
@@ -269,9 +241,4 @@ pub fn replay(path: &Path) -> Result<ReplayOutcome, ReplayError> {
         }),
         Some(SinkError::Io(msg)) => Err(ReplayError::Sink(msg)),
     }
-}
-
-/// Replays run with the options recorded in the header.
-fn stop_on_violation_of(header: &Header) -> bool {
-    header.stop_on_violation
 }

@@ -364,7 +364,7 @@ pub struct World {
     actors: Vec<Box<dyn Actor>>,
     shared: Vec<Rc<dyn Any>>,
     checks: Vec<CheckSlot>,
-    finishers: Vec<Box<dyn FnMut(&mut Probe) -> Vec<(String, Value)>>>,
+    finishers: Vec<crate::protocols::MetricsFn>,
     faults: Vec<FaultEntry>,
     seed: u64,
     duration: Dur,

@@ -49,8 +49,11 @@ pub struct Setup {
     pub shared: Rc<dyn Any>,
     pub invariants: Vec<Box<dyn Invariant>>,
     /// Computes end-of-run metrics.
-    pub metrics: Box<dyn FnMut(&mut Probe) -> Vec<(String, Value)>>,
+    pub metrics: MetricsFn,
 }
+
+/// Computes a protocol's end-of-run metrics from the final state.
+pub type MetricsFn = Box<dyn FnMut(&mut Probe) -> Vec<(String, Value)>>;
 
 /// Validated parameters of one actor; spawns (and after a crash, re-spawns) its behaviour.
 pub trait ActorParams: Send + Sync + Debug {
