@@ -289,6 +289,35 @@ fn did_you_mean<'a>(
     }
 }
 
+/// Keys every actor entry takes, whatever its kind.
+const COMMON_ACTOR_KEYS: &[&str] = &["kind", "name", "count", "offline", "crash"];
+
+/// An unknown actor parameter that is a misspelled common key gets that suggestion.
+fn common_key_hint(mut e: ScenarioError) -> ScenarioError {
+    let unknown = e
+        .message
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.strip_suffix('`'))
+        .map(str::to_string);
+    if let Some(name) = unknown {
+        let suggested = e
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("did you mean"));
+        if !suggested {
+            if let Some(c) = closest(&name, COMMON_ACTOR_KEYS.iter().copied()) {
+                e.hint = Some(format!("did you mean `{c}`?"));
+            } else if let Some(h) = &e.hint {
+                e.hint = Some(format!(
+                    "{h}; or a key every actor takes: {}",
+                    COMMON_ACTOR_KEYS.join(", ")
+                ));
+            }
+        }
+    }
+    e
+}
+
 /// Reads and loads a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
@@ -549,8 +578,11 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
                 loc: entry.loc,
                 kind: NodeKind::Map(rest),
             };
-            let params: Arc<dyn protocols::ActorParams> =
-                Arc::from(protocol.parse_actor(local, &params_node).map_err(wrap)?);
+            let params: Arc<dyn protocols::ActorParams> = Arc::from(
+                protocol
+                    .parse_actor(local, &params_node)
+                    .map_err(|e| common_key_hint(e).with_file(file))?,
+            );
             refs.extend(params.actor_refs());
             for i in 0..count {
                 let actor_name = match (&name, count) {
@@ -647,7 +679,7 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
                 return Err(err(
                     file,
                     to.loc,
-                    format!("a {what} window must end after it starts"),
+                    format!("the {what} window must end after it starts"),
                     Some("`to` is a time since genesis, e.g. `from: 1h, to: 2h`".into()),
                 ));
             }
