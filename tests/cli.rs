@@ -144,3 +144,38 @@ fn validate_reports_location_and_exit_code_two() {
     assert_eq!(o.status.code(), Some(2));
     assert!(Path::new(env!("CARGO_BIN_EXE_crucible")).exists());
 }
+
+#[test]
+fn a_failed_expectation_exits_one_with_a_repro_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("calm.yaml");
+    // No faults: nothing is ever slow, so the `sometimes` property is never reached.
+    std::fs::write(
+        &f,
+        "name: calm\nquestion: is anything slow without faults?\nseed: 3\nduration: 2h\n\
+         chains:\n  l1: { block_time: 12s }\nprotocols:\n  token: { chain: l1 }\n\
+         actors:\n  - { kind: token.payer, count: 2 }\n",
+    )
+    .unwrap();
+    let o = crucible()
+        .arg("run")
+        .arg(&f)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .args(["--seed", "9"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAILED invariant token.slow_inclusion_seen holds (never reached"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("repro:    crucible run {} --seed 9", f.display())),
+        "{stdout}"
+    );
+    let summary = std::fs::read_to_string(tmp.path().join("o/summary.yaml")).unwrap();
+    assert!(summary.contains("outcome: fail"));
+    assert!(summary.contains("seed: 9"));
+}

@@ -61,4 +61,5 @@ macro_rules! scenarios {
 
 scenarios! {
     quickstart => "quickstart",
+    token_counterfeit => "token-counterfeit",
 }

@@ -1,7 +1,7 @@
 //! `token.payer`: sends transfers of random amounts to other payers at random intervals, and
 //! tracks how long each takes to be included.
 
-use super::{InFlight, PayerParams, Shared, Token};
+use super::{InFlight, MinterParams, PayerParams, Shared, Token};
 use crate::engine::actor::{Actor, ActorId, Ctx, Event, TxOpts};
 use crate::engine::time::Dur;
 use crate::protocols::{ActorParams, Spawn};
@@ -10,6 +10,8 @@ use alloy_primitives::U256;
 use alloy_sol_types::SolCall;
 
 const NEXT_TRANSFER: u64 = 1;
+/// Topic of the off-chain payment notice a payer sends its recipient after inclusion.
+pub const PAID_TOPIC: &str = "token.paid";
 
 impl ActorParams for PayerParams {
     fn actor_refs(&self) -> Vec<Located<String>> {
@@ -74,6 +76,7 @@ impl Payer {
             tx,
             InFlight {
                 payer: name,
+                to,
                 submitted_ms: ctx.now().ms(),
             },
         );
@@ -114,16 +117,82 @@ impl Actor for Payer {
                 let slot = l.max_delay_ms.entry(f.payer).or_insert(0);
                 *slot = (*slot).max(delay);
                 l.slowest_ms = l.slowest_ms.max(delay);
-                if receipt.status.is_success() {
+                let paid = receipt.status.is_success();
+                if paid {
                     l.transfers += 1;
+                    l.included.insert(receipt.tx, f.to);
                 }
                 drop(l);
                 ctx.observe("token.inclusion_delay_s", delay as f64 / 1000.0);
+                if paid {
+                    // Tell the recipient off-chain, as a payment notice.
+                    ctx.send(f.to, PAID_TOPIC, receipt.tx.to_vec());
+                }
+            }
+            Event::Message { topic, body, .. } if *topic == PAID_TOPIC => {
+                let me = ctx.me();
+                let mut l = self.ledger.borrow_mut();
+                let genuine = body.len() == 32
+                    && l.included.get(&alloy_primitives::B256::from_slice(body)) == Some(&me);
+                if genuine {
+                    l.notices += 1;
+                } else {
+                    l.bogus_notices += 1;
+                }
             }
             Event::Dropped { tx, .. } => {
                 self.ledger.borrow_mut().in_flight.remove(&tx.tx);
                 ctx.note(format!("transfer dropped: {}", tx.reason));
             }
+            _ => {}
+        }
+    }
+}
+
+impl ActorParams for MinterParams {
+    fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        let ledger = env
+            .shared
+            .clone()
+            .downcast::<std::cell::RefCell<super::Ledger>>()
+            .expect("token actors run with the token ledger");
+        Box::new(Minter {
+            params: self.clone(),
+            ledger,
+        })
+    }
+}
+
+/// Mints unaccounted tokens to itself at a fixed interval (if it holds the minter role).
+pub struct Minter {
+    params: MinterParams,
+    ledger: Shared,
+}
+
+impl Actor for Minter {
+    fn start(&mut self, ctx: &mut Ctx) {
+        ctx.set_timer(self.params.every, NEXT_TRANSFER);
+    }
+
+    fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        match event {
+            Event::Timer { tag: NEXT_TRANSFER } => {
+                let (chain, token) = {
+                    let l = self.ledger.borrow();
+                    (l.chain, l.token)
+                };
+                let call = Token::mintCall {
+                    to: ctx.address(),
+                    amount: self.params.amount.0,
+                };
+                ctx.send_tx(chain, token, &call);
+                ctx.set_timer(self.params.every, NEXT_TRANSFER);
+            }
+            Event::Receipt { receipt, .. } if !receipt.status.is_success() => {
+                ctx.note("mint refused: not the minter");
+                ctx.metric_add("token.mints_refused", 1);
+            }
+            Event::Receipt { .. } => ctx.metric_add("token.mints", 1),
             _ => {}
         }
     }

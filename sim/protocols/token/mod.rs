@@ -47,6 +47,26 @@ pub struct TokenConfig {
     /// A transfer still pending this long after submission counts as slow (`sometimes` check).
     #[serde(default = "default_slow")]
     pub slow_inclusion: Dur,
+    /// Actor that is handed the minter role at genesis (an unaccounted issuer).
+    #[serde(default)]
+    pub minter: Option<Located<String>>,
+}
+
+/// Parameters of a `token.minter`: an actor holding the minter role that issues new tokens
+/// nobody accounts for — what the conservation invariant exists to catch.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinterParams {
+    /// Time between two mints.
+    #[serde(default = "default_mint_every")]
+    pub every: Dur,
+    /// Amount of each mint.
+    #[serde(default = "default_max_amount")]
+    pub amount: Amount,
+}
+
+fn default_mint_every() -> Dur {
+    Dur::hours(1)
 }
 
 fn default_balance() -> Amount {
@@ -113,7 +133,7 @@ impl Protocol for TokenProtocol {
         Ok(Box::new(from_node::<TokenConfig>(params)?))
     }
     fn actor_kinds(&self) -> &'static [&'static str] {
-        &["payer"]
+        &["payer", "minter"]
     }
     fn invariants(&self) -> &'static [&'static str] {
         INVARIANTS
@@ -125,6 +145,7 @@ impl Protocol for TokenProtocol {
     ) -> Result<Box<dyn ActorParams>, ScenarioError> {
         match kind {
             "payer" => Ok(Box::new(from_node::<PayerParams>(params)?)),
+            "minter" => Ok(Box::new(from_node::<MinterParams>(params)?)),
             other => Err(ScenarioError::new(format!(
                 "unknown token actor kind `{other}`"
             ))),
@@ -136,6 +157,7 @@ impl Protocol for TokenProtocol {
 #[derive(Debug, Clone)]
 pub(crate) struct InFlight {
     pub payer: String,
+    pub to: crate::engine::actor::ActorId,
     pub submitted_ms: u64,
 }
 
@@ -153,6 +175,12 @@ pub struct Ledger {
     pub slowest_ms: u64,
     pub transfers: u64,
     pub slow_inclusion_ms: u64,
+    /// Payment notices (off-chain messages) received that match an included transfer.
+    pub notices: u64,
+    /// Notices that named no included transfer to their receiver.
+    pub bogus_notices: u64,
+    /// Included transfers by hash, with their recipient (for checking notices).
+    pub(crate) included: BTreeMap<B256, crate::engine::actor::ActorId>,
 }
 
 pub(crate) type Shared = Rc<RefCell<Ledger>>;
@@ -160,6 +188,10 @@ pub(crate) type Shared = Rc<RefCell<Ledger>>;
 impl ProtocolConfig for TokenConfig {
     fn chains(&self) -> Vec<Located<String>> {
         vec![self.chain.clone()]
+    }
+
+    fn actor_refs(&self) -> Vec<Located<String>> {
+        self.minter.iter().cloned().collect()
     }
 
     fn setup(&self, g: &mut Genesis) -> Result<Setup, String> {
@@ -196,6 +228,15 @@ impl ProtocolConfig for TokenConfig {
                 ledger.minted += amount;
             }
         }
+        if let Some(m) = &self.minter {
+            let to = g
+                .actors()
+                .into_iter()
+                .find(|(_, name, _, _)| *name == m.value)
+                .map(|(_, _, _, address)| address)
+                .ok_or_else(|| format!("no actor `{}`", m.value))?;
+            g.call(chain, minter, token, &Token::setMinterCall { next: to })?;
+        }
         let shared: Shared = Rc::new(RefCell::new(ledger));
         let metrics_view = shared.clone();
         Ok(Setup {
@@ -215,6 +256,11 @@ impl ProtocolConfig for TokenConfig {
                     (
                         "token.in_flight_at_end".to_string(),
                         Value::Int(l.in_flight.len() as i128),
+                    ),
+                    ("token.notices".to_string(), Value::Int(l.notices as i128)),
+                    (
+                        "token.bogus_notices".to_string(),
+                        Value::Int(l.bogus_notices as i128),
                     ),
                 ];
                 for (payer, ms) in &l.max_delay_ms {

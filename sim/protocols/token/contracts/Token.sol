@@ -3,14 +3,14 @@ pragma solidity 0.8.37;
 
 /// @title Token
 /// @notice Plain ERC-20 used by every protocol model: bonds, deposits, stakes, rewards, payouts.
-/// @dev The deployer is the only minter. An allowance of `type(uint256).max` is treated as
+/// @dev The deployer is the first minter and may hand the role on. An allowance of `type(uint256).max` is treated as
 ///      unlimited and is not decreased by `transferFrom`, as most deployed tokens do.
 contract Token {
     string public name;
     string public symbol;
     uint8 public constant decimals = 18;
     uint256 public totalSupply;
-    address public immutable minter;
+    address public minter;
 
     mapping(address account => uint256) public balanceOf;
     mapping(address owner => mapping(address spender => uint256)) public allowance;
@@ -21,12 +21,21 @@ contract Token {
     error InsufficientBalance(address account, uint256 balance, uint256 needed);
     error InsufficientAllowance(address spender, uint256 allowance, uint256 needed);
     error NotMinter(address caller);
+
+    event MinterChanged(address indexed previous, address indexed next);
     error LengthMismatch();
 
     constructor(string memory name_, string memory symbol_) {
         name = name_;
         symbol = symbol_;
         minter = msg.sender;
+    }
+
+    /// @notice Hands the minter role to `next`. Only the minter may call it.
+    function setMinter(address next) external {
+        if (msg.sender != minter) revert NotMinter(msg.sender);
+        emit MinterChanged(minter, next);
+        minter = next;
     }
 
     /// @notice Creates `amount` new tokens for `to`. Only the minter may call it.
