@@ -31,8 +31,9 @@ fn run_quickstart_then_replay_and_inspect() {
     let trace = out.join("trace.bin");
 
     let o = crucible().arg("replay").arg(&trace).output().unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("replay: match"));
+    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(text.contains("replay: match"), "{text}");
 
     let o = crucible()
         .args(["trace", "show", "--limit", "50"])
