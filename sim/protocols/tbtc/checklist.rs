@@ -109,14 +109,26 @@ mod tests {
         assert_eq!(checklist(3600, no_hb, &p), sweeps);
         assert_eq!(
             checklist(7200, hb, &p),
-            [Redemption, DepositSweep, MovedFundsSweep, MovingFunds, Heartbeat]
+            [
+                Redemption,
+                DepositSweep,
+                MovedFundsSweep,
+                MovingFunds,
+                Heartbeat
+            ]
         );
         let hist = ChecklistParams {
             heartbeat_probability: 0.125,
             sweep_every: 16,
         };
-        assert_eq!(checklist(3600, find_seed(|d| d >= 0.125), &hist), [Redemption]);
-        assert_eq!(checklist(16 * 900, find_seed(|d| d >= 0.125), &hist), sweeps);
+        assert_eq!(
+            checklist(3600, find_seed(|d| d >= 0.125), &hist),
+            [Redemption]
+        );
+        assert_eq!(
+            checklist(16 * 900, find_seed(|d| d >= 0.125), &hist),
+            sweeps
+        );
         // The boundary: p equal to the draw is not below it; p = 1 always, p = 0 never.
         let at = ChecklistParams {
             heartbeat_probability: DRAW_SEED_0,

@@ -74,7 +74,7 @@ pub fn int63_to_unit(x: i64) -> f64 {
 ///
 /// Separated from [`GoRand`] so the rejection path can be tested with scripted draws.
 pub fn int31n_from(n: u32, mut uint32: impl FnMut() -> u32) -> u32 {
-    assert!(n >= 1 && n < (1 << 31), "int31n: n = {n} out of range");
+    assert!((1..(1 << 31)).contains(&n), "int31n: n = {n} out of range");
     let n64 = u64::from(n);
     let mut prod = u64::from(uint32()) * n64;
     if (prod as u32) < n {
@@ -102,9 +102,7 @@ impl fmt::Debug for GoRand {
 impl GoRand {
     /// `rand.New(rand.NewSource(s))`.
     pub fn new(s: i64) -> GoRand {
-        GoRand {
-            src: new_source(s),
-        }
+        GoRand { src: new_source(s) }
     }
 
     /// The generator the client builds from a 32-byte coordination seed (see [`seed_i64`]).
@@ -190,9 +188,20 @@ mod tests {
         assert_eq!(reduce_seed(INT32_MAX), 89_482_311);
         assert_eq!(reduce_seed(INT32_MAX + 5), 5);
         assert_eq!(reduce_seed(-1), (INT32_MAX - 1) as i32);
-        assert_eq!(reduce_seed(i64::MIN), (i64::MIN % INT32_MAX + INT32_MAX) as i32);
+        assert_eq!(
+            reduce_seed(i64::MIN),
+            (i64::MIN % INT32_MAX + INT32_MAX) as i32
+        );
         // Equal reductions give equal streams, including negative seeds and the 0 substitute.
-        for s in [-1i64, i64::MIN, i64::MAX, 0, INT32_MAX * 3, -INT32_MAX, 123_456_789_012] {
+        for s in [
+            -1i64,
+            i64::MIN,
+            i64::MAX,
+            0,
+            INT32_MAX * 3,
+            -INT32_MAX,
+            123_456_789_012,
+        ] {
             let mut a = GoRand::new(s);
             let mut b = GoRand::new(i64::from(reduce_seed(s)));
             for _ in 0..5 {

@@ -26,11 +26,17 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Action {
+    /// Nothing to do this window.
     Noop = 0,
+    /// Sign a 16-byte non-transaction message to prove liveness.
     Heartbeat = 1,
+    /// Sweep revealed deposits into the main UTXO.
     DepositSweep = 2,
+    /// Pay out pending redemption requests.
     Redemption = 3,
+    /// Move all funds to target wallets (wallet being closed).
     MovingFunds = 4,
+    /// Sweep funds moved in from another wallet.
     MovedFundsSweep = 5,
 }
 
@@ -63,9 +69,13 @@ impl fmt::Display for Action {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Fault {
+    /// Unclassified.
     Unknown = 0,
+    /// The leader sent nothing valid before `w + 80`.
     LeaderIdleness = 1,
+    /// The leader proposed an action not on the checklist.
     LeaderMistake = 2,
+    /// A non-leader seat sent a proposal.
     LeaderImpersonation = 3,
 }
 
@@ -145,7 +155,10 @@ mod tests {
             (Action::MovedFundsSweep, 5, "MovedFundsSweep"),
         ];
         for (a, wire, name) in all {
-            assert_eq!((a.wire(), a.name(), a.to_string()), (wire, name, name.into()));
+            assert_eq!(
+                (a.wire(), a.name(), a.to_string()),
+                (wire, name, name.into())
+            );
         }
         assert_eq!(Fault::LeaderImpersonation as u8, 3);
     }
@@ -172,7 +185,10 @@ mod tests {
         let first = seats.iter().position(|x| *x == d.leader.leader).unwrap();
         assert_eq!(d.leader_seat as usize, first + 1);
         assert_eq!(d.heartbeat_draw, GoRand::new(s).float64());
-        assert_eq!(d.checklist[..4], checklist(3600, s, &Default::default())[..4]);
+        assert_eq!(
+            d.checklist[..4],
+            checklist(3600, s, &Default::default())[..4]
+        );
         assert_eq!(d.heartbeat(), d.heartbeat_draw < 0.0625);
         let bad = decide(&seats, &seed, 3601, &ChecklistParams::default()).unwrap();
         assert!(!bad.valid() && bad.checklist.is_empty() && !bad.heartbeat());

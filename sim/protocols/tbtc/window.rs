@@ -156,7 +156,10 @@ mod tests {
         assert_eq!(safe_block(868), None);
         let w = Window::new(900).unwrap();
         assert_eq!((w.block(), w.index(), w.safe_block()), (900, 1, 868));
-        assert_eq!((w.active_end(), w.end(), w.action_start()), (980, 1000, 1000));
+        assert_eq!(
+            (w.active_end(), w.end(), w.action_start()),
+            (980, 1000, 1000)
+        );
         assert_eq!(w.phase(899), Phase::Before);
         assert_eq!(w.phase(900), Phase::Active);
         assert_eq!(w.phase(979), Phase::Active);
