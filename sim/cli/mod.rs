@@ -4,6 +4,7 @@
 mod diag;
 mod replay;
 mod run;
+mod tbtc;
 mod trace;
 mod validate;
 
@@ -42,6 +43,9 @@ enum Command {
     /// Inspect traces.
     #[command(subcommand)]
     Trace(trace::Command),
+    /// tBTC wallet coordination tools (window predictor).
+    #[command(subcommand)]
+    Tbtc(tbtc::Command),
 }
 
 pub fn main() -> i32 {
@@ -58,5 +62,6 @@ pub fn main() -> i32 {
         Command::Validate { files } => validate::main(&files),
         Command::Replay { trace } => replay::main(&trace),
         Command::Trace(cmd) => trace::main(cmd),
+        Command::Tbtc(cmd) => tbtc::main(cmd),
     }
 }

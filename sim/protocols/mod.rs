@@ -2,6 +2,7 @@
 //! artifacts, bindings, actor kinds, invariants and metrics. Adding one means adding a folder and
 //! one line to [`registry`]; the engine does not change.
 
+pub mod tbtc;
 pub mod token;
 
 use crate::check::{Invariant, Probe};

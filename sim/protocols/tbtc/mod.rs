@@ -1,0 +1,197 @@
+//! tBTC decentralized wallet coordination (tBTC RFC 12), as the keep-core client does it.
+//!
+//! This part is the exact, deterministic coordination algorithm: window arithmetic
+//! ([`window`]), the seed ([`seed`]), Go-compatible randomness ([`gorand`]), EIP-55 operator
+//! strings ([`eip55`]), leader selection ([`leader`]) and the actions checklist ([`checklist`]).
+//! [`decide`] combines them into one window's decision, which is what `crucible tbtc window`
+//! predicts; the simulation of operator nodes builds on the same functions so the two agree.
+//! Nothing here is registered as a simulated protocol yet.
+
+pub mod checklist;
+pub mod eip55;
+pub mod gorand;
+pub mod leader;
+pub mod seed;
+pub mod window;
+
+pub use checklist::{checklist, heartbeat_draw, ChecklistParams};
+pub use gorand::GoRand;
+pub use leader::{select_leader, LeaderSelection};
+pub use seed::coordination_seed;
+pub use window::Window;
+
+use std::fmt;
+
+/// A wallet action, with the client's wire values (traces and contract ABI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Action {
+    /// Nothing to do this window.
+    Noop = 0,
+    /// Sign a 16-byte non-transaction message to prove liveness.
+    Heartbeat = 1,
+    /// Sweep revealed deposits into the main UTXO.
+    DepositSweep = 2,
+    /// Pay out pending redemption requests.
+    Redemption = 3,
+    /// Move all funds to target wallets (wallet being closed).
+    MovingFunds = 4,
+    /// Sweep funds moved in from another wallet.
+    MovedFundsSweep = 5,
+}
+
+impl Action {
+    /// The client's name of the action (`DepositSweep`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Noop => "Noop",
+            Action::Heartbeat => "Heartbeat",
+            Action::DepositSweep => "DepositSweep",
+            Action::Redemption => "Redemption",
+            Action::MovingFunds => "MovingFunds",
+            Action::MovedFundsSweep => "MovedFundsSweep",
+        }
+    }
+
+    /// The wire value.
+    pub fn wire(self) -> u8 {
+        self as u8
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A coordination fault a follower can record, with the client's wire values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Fault {
+    /// Unclassified.
+    Unknown = 0,
+    /// The leader sent nothing valid before `w + 80`.
+    LeaderIdleness = 1,
+    /// The leader proposed an action not on the checklist.
+    LeaderMistake = 2,
+    /// A non-leader seat sent a proposal.
+    LeaderImpersonation = 3,
+}
+
+/// Everything one (window, wallet) coordination decides before any message is sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The 32-byte coordination seed.
+    pub seed: [u8; 32],
+    /// The window block `w`.
+    pub window_block: u64,
+    /// `index(w)`; 0 means no coordination happens at `w`.
+    pub window_index: u64,
+    /// The Go seed: the first 8 seed bytes, big-endian, signed.
+    pub go_seed: i64,
+    /// What Go's source reduces `go_seed` to (the only part that matters).
+    pub go_seed_reduced: i32,
+    /// Leader selection over the given operators. Computed from the seed alone, so it is
+    /// reported even for an invalid window (where the client would not coordinate).
+    pub leader: LeaderSelection,
+    /// The leader's sender seat (1-based member index, lowest seat it holds).
+    pub leader_seat: u32,
+    /// First `float64()` of a fresh generator (the heartbeat draw).
+    pub heartbeat_draw: f64,
+    /// The checklist (empty for an invalid window).
+    pub checklist: Vec<Action>,
+}
+
+impl Decision {
+    /// Whether `w` is a coordination window at all.
+    pub fn valid(&self) -> bool {
+        self.window_index != 0
+    }
+
+    /// Whether the heartbeat was drawn (and so is on the checklist).
+    pub fn heartbeat(&self) -> bool {
+        self.checklist.contains(&Action::Heartbeat)
+    }
+}
+
+/// One window's decision for a wallet: `seats` lists the operator string of each seat in seat
+/// order, already in the form the client sorts (EIP-55 `0x` strings, see
+/// [`leader::normalize_operators`]). `None` when `seats` is empty.
+pub fn decide<S: AsRef<str>>(
+    seats: &[S],
+    seed: &[u8; 32],
+    window_block: u64,
+    params: &ChecklistParams,
+) -> Option<Decision> {
+    let go_seed = gorand::seed_i64(seed);
+    let leader = select_leader(seats, go_seed)?;
+    let leader_seat = leader::sender_seat(seats, &leader.leader)?;
+    Some(Decision {
+        seed: *seed,
+        window_block,
+        window_index: window::index(window_block),
+        go_seed,
+        go_seed_reduced: gorand::reduce_seed(go_seed),
+        leader,
+        leader_seat,
+        heartbeat_draw: heartbeat_draw(go_seed),
+        checklist: checklist(window_block, go_seed, params),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_values_and_names() {
+        let all = [
+            (Action::Noop, 0, "Noop"),
+            (Action::Heartbeat, 1, "Heartbeat"),
+            (Action::DepositSweep, 2, "DepositSweep"),
+            (Action::Redemption, 3, "Redemption"),
+            (Action::MovingFunds, 4, "MovingFunds"),
+            (Action::MovedFundsSweep, 5, "MovedFundsSweep"),
+        ];
+        for (a, wire, name) in all {
+            assert_eq!(
+                (a.wire(), a.name(), a.to_string()),
+                (wire, name, name.into())
+            );
+        }
+        assert_eq!(Fault::LeaderImpersonation as u8, 3);
+    }
+
+    #[test]
+    fn decision_combines_the_parts() {
+        let pkh = [0xaa; 20];
+        let hash = [0x13; 32];
+        let seed = coordination_seed(&pkh, &hash);
+        let seats = leader::normalize_operators(&[
+            "0xde709f2102306220921060314715629080e2fb77",
+            "0x52908400098527886e0f7030069857d2e4169ee7",
+            "0x27b1fdb04752bbc536007a920d24acb045561c26",
+            "0x52908400098527886e0f7030069857d2e4169ee7",
+        ])
+        .unwrap();
+        let d = decide(&seats, &seed, 3600, &ChecklistParams::default()).unwrap();
+        let s = gorand::seed_i64(&seed);
+        assert!(d.valid());
+        assert_eq!(d.window_index, 4);
+        assert_eq!(d.go_seed, s);
+        assert_eq!(d.leader, select_leader(&seats, s).unwrap());
+        assert_eq!(d.leader.sorted.len(), 3);
+        let first = seats.iter().position(|x| *x == d.leader.leader).unwrap();
+        assert_eq!(d.leader_seat as usize, first + 1);
+        assert_eq!(d.heartbeat_draw, GoRand::new(s).float64());
+        assert_eq!(
+            d.checklist[..4],
+            checklist(3600, s, &Default::default())[..4]
+        );
+        assert_eq!(d.heartbeat(), d.heartbeat_draw < 0.0625);
+        let bad = decide(&seats, &seed, 3601, &ChecklistParams::default()).unwrap();
+        assert!(!bad.valid() && bad.checklist.is_empty() && !bad.heartbeat());
+        assert!(decide::<String>(&[], &seed, 900, &Default::default()).is_none());
+    }
+}
