@@ -31,7 +31,11 @@ fn run_quickstart_then_replay_and_inspect() {
     let trace = out.join("trace.bin");
 
     let o = crucible().arg("replay").arg(&trace).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(o.status.code(), Some(0), "{text}");
     assert!(text.contains("replay: match"), "{text}");
 
