@@ -70,12 +70,7 @@ impl<'a> Probe<'a> {
         (0..self.core.actors.len() as u32).map(ActorId)
     }
     pub fn actors_of_kind<'k>(&'k self, kind: &'k str) -> impl Iterator<Item = ActorId> + 'k {
-        self.core
-            .actors
-            .iter()
-            .enumerate()
-            .filter(move |(_, a)| a.info.kind == kind)
-            .map(|(i, _)| ActorId(i as u32))
+        self.core.actors_of_kind(kind)
     }
     pub fn actor_name(&self, id: ActorId) -> &str {
         &self.core.actors[id.0 as usize].info.name

@@ -93,12 +93,7 @@ impl<'a> Ctx<'a> {
     }
     /// Actors of a kind (`token.payer`), in declaration order.
     pub fn actors_of_kind<'k>(&'k self, kind: &'k str) -> impl Iterator<Item = ActorId> + 'k {
-        self.core
-            .actors
-            .iter()
-            .enumerate()
-            .filter(move |(_, a)| a.info.kind == kind)
-            .map(|(i, _)| ActorId(i as u32))
+        self.core.actors_of_kind(kind)
     }
     pub fn actor_by_name(&self, name: &str) -> Option<ActorId> {
         self.core.actor_by_name(name)

@@ -125,6 +125,18 @@ impl Core {
             .map(|i| ChainIdx(i as u16))
     }
 
+    /// Actors of a kind (`token.payer`), in declaration order.
+    pub(crate) fn actors_of_kind<'k>(
+        &'k self,
+        kind: &'k str,
+    ) -> impl Iterator<Item = ActorId> + 'k {
+        self.actors
+            .iter()
+            .enumerate()
+            .filter(move |(_, a)| a.info.kind == kind)
+            .map(|(i, _)| ActorId(i as u32))
+    }
+
     pub(crate) fn actor_by_name(&self, name: &str) -> Option<ActorId> {
         self.actors
             .iter()

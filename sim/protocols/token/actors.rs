@@ -10,6 +10,14 @@ use alloy_primitives::U256;
 use alloy_sol_types::SolCall;
 
 const NEXT_TRANSFER: u64 = 1;
+
+/// The token ledger every token actor shares.
+fn ledger_of(env: &Spawn) -> Shared {
+    env.shared
+        .clone()
+        .downcast::<std::cell::RefCell<super::Ledger>>()
+        .expect("token actors run with the token ledger")
+}
 /// Topic of the off-chain payment notice a payer sends its recipient after inclusion.
 pub const PAID_TOPIC: &str = "token.paid";
 
@@ -19,11 +27,7 @@ impl ActorParams for PayerParams {
     }
 
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
-        let ledger = env
-            .shared
-            .clone()
-            .downcast::<std::cell::RefCell<super::Ledger>>()
-            .expect("token actors run with the token ledger");
+        let ledger = ledger_of(env);
         Box::new(Payer {
             params: self.clone(),
             ledger,
@@ -151,11 +155,7 @@ impl Actor for Payer {
 
 impl ActorParams for MinterParams {
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
-        let ledger = env
-            .shared
-            .clone()
-            .downcast::<std::cell::RefCell<super::Ledger>>()
-            .expect("token actors run with the token ledger");
+        let ledger = ledger_of(env);
         Box::new(Minter {
             params: self.clone(),
             ledger,
