@@ -57,7 +57,7 @@ const TRANSFERS: u64 = PAYERS * BURST * SECONDS;
 fn flood_scenario() -> String {
     format!(
         "name: flood\nquestion: how fast are transfers through the engine?\nseed: 1\n\
-         duration: {SECONDS}s\nsample_every: 1h\n\
+         duration: {SECONDS}s\nquiet: 2s\nsample_every: 1h\n\
          chains:\n  l1: {{ block_time: 1s, base_fee_gwei: 1, gas_limit: 1000000000 }}\n\
          protocols:\n  token: {{ chain: l1 }}\n\
          actors:\n  - {{ kind: token.payer, count: {PAYERS}, every: 1s, burst: {BURST}, fixed_interval: true }}\n"
