@@ -1,7 +1,7 @@
 //! The tracer: every record of a run passes here once. It is encoded once, folded into the
 //! rolling digest and handed to a [`Sink`] (a file, memory, or a replay comparator).
 
-use crate::trace::{encode_record, Footer, Header, Record, RollingDigest};
+use crate::trace::{encode_record_into, Footer, Header, Record, RollingDigest};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -83,6 +83,8 @@ pub struct Tracer {
     digest: RollingDigest,
     count: u64,
     error: Option<SinkError>,
+    /// Reused encoding buffer: one allocation per run, not per record.
+    buf: Vec<u8>,
 }
 
 impl Tracer {
@@ -92,6 +94,7 @@ impl Tracer {
             digest: RollingDigest::new(),
             count: 0,
             error: None,
+            buf: Vec::with_capacity(256),
         }
     }
 
@@ -105,9 +108,9 @@ impl Tracer {
         if self.error.is_some() {
             return;
         }
-        let encoded = encode_record(&record);
-        self.digest.update(&encoded);
-        if let Err(e) = self.sink.record(self.count, &record, &encoded) {
+        encode_record_into(&record, &mut self.buf);
+        self.digest.update(&self.buf);
+        if let Err(e) = self.sink.record(self.count, &record, &self.buf) {
             self.error = Some(e);
         }
         self.count += 1;
