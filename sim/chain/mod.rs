@@ -430,13 +430,15 @@ fn genesis_hash(chain_id: u64) -> B256 {
     keccak256(&buf)
 }
 
-/// Engine-wide transaction id, independent of the nonce.
+/// Engine-wide transaction id, independent of the nonce: BLAKE3 of (chain id, sender, the
+/// sender's submission count). Not a real transaction hash (there is no signed envelope), so the
+/// cheaper hash; block hashes, which contracts see, stay keccak256.
 fn tx_hash(chain_id: u64, sender: Address, seq: u64) -> B256 {
     let mut buf = [0u8; 36];
     buf[..8].copy_from_slice(&chain_id.to_be_bytes());
     buf[8..28].copy_from_slice(sender.as_slice());
     buf[28..].copy_from_slice(&seq.to_be_bytes());
-    keccak256(buf)
+    B256::from(*blake3::hash(&buf).as_bytes())
 }
 
 /// Block hash over the header fields and the included transaction ids in order.
@@ -449,11 +451,13 @@ fn block_hash(
     chain_id: u64,
     txs: &[B256],
 ) -> B256 {
-    let mut tx_buf = Vec::with_capacity(txs.len() * 32);
+    // The list of transaction ids is folded with BLAKE3 (engine-internal, and long in busy
+    // blocks); the header hash that contracts see is keccak256.
+    let mut ids = Vec::with_capacity(txs.len() * 32);
     for tx in txs {
-        tx_buf.extend_from_slice(tx.as_slice());
+        ids.extend_from_slice(tx.as_slice());
     }
-    let txs_root = keccak256(&tx_buf);
+    let txs_root = B256::from(*blake3::hash(&ids).as_bytes());
     let mut buf = Vec::with_capacity(32 + 8 + 8 + 16 + 8 + 8 + 32);
     buf.extend_from_slice(parent.as_slice());
     buf.extend_from_slice(&number.to_be_bytes());

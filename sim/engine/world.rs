@@ -25,7 +25,7 @@ use crate::scenario::model::{Censorship, Scenario};
 use crate::trace::{
     abi::AbiBook, ActorInfo, ChainInfo, CheckKind, Header, Outcome, Record, Value, FORMAT_VERSION,
 };
-use alloy_primitives::{keccak256, Address, Bytes, B256};
+use alloy_primitives::{Address, Bytes, B256};
 use alloy_sol_types::SolCall;
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -223,7 +223,7 @@ impl Core {
             to: to.0,
             topic: topic.to_string(),
             bytes: body.len() as u32,
-            body: keccak256(&body),
+            body: crate::trace::fingerprint(&body),
         });
         match self.network.route(self.now, from, to) {
             Fate::DeliverAt(at) => {

@@ -3,13 +3,14 @@
 //! from the ABIs a trace header carries.
 
 use alloy_dyn_abi::{DynSolValue, EventExt, JsonAbiExt};
-use alloy_json_abi::{Error as AbiError, Event, Function, JsonAbi};
+use alloy_json_abi::{Error as AbiError, Event, JsonAbi};
 use alloy_primitives::{hex, Address, B256};
 use std::collections::BTreeMap;
 
 struct Contract {
     name: String,
-    functions: BTreeMap<[u8; 4], Function>,
+    /// `Contract.function` by selector, formatted once (every submitted call is named).
+    call_names: BTreeMap<[u8; 4], String>,
     events: BTreeMap<B256, Event>,
 }
 
@@ -31,9 +32,10 @@ impl AbiBook {
         json: &str,
     ) -> Result<(), String> {
         let abi = parse_abi(json).map_err(|e| format!("ABI of `{name}`: {e}"))?;
-        let mut functions = BTreeMap::new();
+        let short = name.rsplit('.').next().unwrap_or(name);
+        let mut call_names = BTreeMap::new();
         for f in abi.functions() {
-            functions.insert(f.selector().0, f.clone());
+            call_names.insert(f.selector().0, format!("{short}.{}", f.name));
         }
         let mut events = BTreeMap::new();
         for e in abi.events() {
@@ -50,7 +52,7 @@ impl AbiBook {
             (chain, address),
             Contract {
                 name: name.to_string(),
-                functions,
+                call_names,
                 events,
             },
         );
@@ -90,8 +92,8 @@ impl AbiBook {
         match self.contracts.get(&(chain, to)) {
             Some(c) => {
                 let short = c.name.rsplit('.').next().unwrap_or(&c.name);
-                match c.functions.get(&selector) {
-                    Some(f) => format!("{short}.{}", f.name),
+                match c.call_names.get(&selector) {
+                    Some(n) => n.clone(),
                     None => format!("{short}.0x{}", hex::encode(selector)),
                 }
             }

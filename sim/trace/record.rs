@@ -5,7 +5,7 @@ use alloy_primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
 
 /// Version of the binary trace format; bump on any change to these types.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Who an actor is, listed once in the header; records refer to actors by index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,7 +162,7 @@ pub enum Record {
         to: u32,
         topic: String,
         bytes: u32,
-        /// keccak256 of the body.
+        /// BLAKE3 fingerprint of the body (see [`crate::trace::fingerprint`]).
         body: B256,
     },
     MsgDelivered {

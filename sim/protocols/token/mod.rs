@@ -99,6 +99,16 @@ pub struct PayerParams {
     /// Wake up exactly every `every` instead of at exponentially distributed intervals.
     #[serde(default)]
     pub fixed_interval: bool,
+    /// Send the recipient an off-chain payment notice after each included transfer.
+    #[serde(default = "default_notify")]
+    pub notify: bool,
+    /// Last simulated time (since start) at which the payer sends; default: to the end of the run.
+    #[serde(default)]
+    pub until: Option<Dur>,
+}
+
+fn default_notify() -> bool {
+    true
 }
 
 fn default_burst() -> u32 {
