@@ -4,10 +4,11 @@
 use super::seed::SeedTree;
 use alloy_primitives::{keccak256, Address, B256};
 use k256::ecdsa::SigningKey;
-use k256::elliptic_curve::ops::MulByGenerator;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
-use k256::{NonZeroScalar, ProjectivePoint};
+use k256::elliptic_curve::BatchNormalize;
+use k256::{AffinePoint, NonZeroScalar, ProjectivePoint, Scalar};
 use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 const KEY_DOMAIN: &[u8] = b"crucible/key/v1";
 
@@ -54,9 +55,7 @@ impl Key {
     pub fn from_secret(secret: B256) -> Option<Key> {
         let bytes = k256::FieldBytes::from(secret.0);
         let secret = Option::<NonZeroScalar>::from(NonZeroScalar::from_repr(bytes))?;
-        // The generator multiple through k256's precomputed table: several times faster than
-        // the generic multiplication a `SigningKey` constructor does.
-        let public = ProjectivePoint::mul_by_generator(&*secret).to_affine();
+        let public = mul_generator(&secret).to_affine();
         let point = public.to_encoded_point(false);
         let hash = keccak256(&point.as_bytes()[1..]);
         Some(Key {
@@ -90,6 +89,37 @@ impl Key {
     pub fn sign_eth_message(&self, digest: B256) -> Signature {
         self.sign_hash(eth_message_hash(digest))
     }
+}
+
+/// `k·G` with a 4-bit fixed-base comb: a table of `j·16^i·G` (i < 64, 1 ≤ j < 16) computed once
+/// per process, then at most 64 mixed additions per key. Variable time, which is fine for keys
+/// of simulated actors, and several times cheaper than the generic multiplication: every actor
+/// of every run derives its key, so it counts when a world is small and runs are many.
+fn mul_generator(k: &Scalar) -> ProjectivePoint {
+    static TABLE: OnceLock<Vec<AffinePoint>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut points = Vec::with_capacity(64 * 15);
+        let mut base = ProjectivePoint::GENERATOR;
+        for _ in 0..64 {
+            let mut multiple = base;
+            for _ in 1..16 {
+                points.push(multiple);
+                multiple += base;
+            }
+            base = multiple; // 16 · base
+        }
+        <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(&points)
+    });
+    let bytes = k.to_bytes();
+    let mut acc = ProjectivePoint::IDENTITY;
+    for i in 0..64 {
+        let byte = bytes[31 - i / 2];
+        let digit = if i % 2 == 0 { byte & 0x0f } else { byte >> 4 };
+        if digit != 0 {
+            acc += &table[i * 15 + digit as usize - 1];
+        }
+    }
+    acc
 }
 
 /// EIP-191 hash of a 32-byte message, as `ecrecover`-based contracts expect.
@@ -128,6 +158,25 @@ mod tests {
             k.address(),
             address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
         );
+    }
+
+    #[test]
+    fn comb_multiplication_matches_the_generic_one() {
+        use k256::elliptic_curve::ops::MulByGenerator;
+        use k256::elliptic_curve::PrimeField;
+        let mut scalars = vec![Scalar::ONE, Scalar::ONE.negate(), Scalar::from(15u64)];
+        for i in 0..40u64 {
+            let bytes = keccak256(i.to_le_bytes());
+            let repr = k256::FieldBytes::from(bytes.0);
+            scalars.push(Option::from(Scalar::from_repr(repr)).unwrap_or(Scalar::from(i)));
+        }
+        for k in scalars {
+            assert_eq!(
+                mul_generator(&k).to_affine(),
+                ProjectivePoint::mul_by_generator(&k).to_affine()
+            );
+        }
+        assert_eq!(mul_generator(&Scalar::ZERO), ProjectivePoint::IDENTITY);
     }
 
     #[test]
