@@ -19,7 +19,7 @@ scenario:
   chains:
     l1: { block_time: 12s }
   protocols:
-    token: { chain: l1 }
+    token: { chain: l1, slow_inclusion: 5s }
   actors:
     - { kind: token.payer, name: alice, every: 2m }
     - { kind: token.payer, name: bob, every: 2m }
@@ -122,6 +122,7 @@ fn results_are_sorted_complete_and_the_same_for_any_jobs() {
     for l in &lines[1..] {
         let cells: Vec<&str> = l.split(',').collect();
         assert!(cells[5].starts_with("0x"), "{l}");
+        assert_eq!(cells[6], "", "every invariant holds: {l}");
         assert_eq!(cells[7], "", "no run errors: {l}");
         assert!(cells[8].parse::<u64>().unwrap() > 0, "transfers land: {l}");
     }
@@ -149,6 +150,44 @@ fn results_are_sorted_complete_and_the_same_for_any_jobs() {
         "{t}"
     );
     assert_same_files(reference, &out);
+}
+
+#[test]
+fn a_run_reproduces_from_its_point_scenario_and_seed() {
+    let reference = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_sweep(tmp.path(), TINY);
+    let scenario = ok(crucible()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--point", "2"])
+        .output()
+        .unwrap());
+    assert!(scenario.contains("every: 5m"), "{scenario}");
+    let point = tmp.path().join("p2.yaml");
+    std::fs::write(&point, scenario).unwrap();
+    let runs = std::fs::read_to_string(reference.join("runs.csv")).unwrap();
+    let row: Vec<&str> = runs
+        .lines()
+        .find(|l| l.starts_with("2,1,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let t = ok(crucible()
+        .arg("run")
+        .arg(&point)
+        .args(["--seed", row[4], "--keep-going", "--out"])
+        .arg(tmp.path().join("run"))
+        .output()
+        .unwrap());
+    assert!(t.contains(&format!("digest:   {}", row[5])), "{t}\n{row:?}");
+    let o = crucible()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--point", "4"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

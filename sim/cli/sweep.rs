@@ -40,6 +40,10 @@ struct RunArgs {
     /// Validate the sweep file and list its points without running anything.
     #[arg(long)]
     dry_run: bool,
+    /// Print the scenario of point P (to reproduce a run: `crucible run` it with the run's
+    /// seed and `--keep-going`).
+    #[arg(long, value_name = "P")]
+    point: Option<usize>,
     /// Print nothing but errors and warnings.
     #[arg(short, long)]
     quiet: bool,
@@ -86,6 +90,17 @@ fn run_main(args: RunArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return report(SweepError::Spec(e)),
     };
+    if let Some(p) = args.point {
+        if p >= sweep.points.len() {
+            diag::error(format!(
+                "--point {p}: the sweep has points 0..{}",
+                sweep.points.len() - 1
+            ));
+            return BAD_INPUT;
+        }
+        print!("{}", crucible::scenario::emit(&sweep.point_tree(p)));
+        return 0;
+    }
     let shard = match &args.shard {
         None => Shard::ALL,
         Some(text) => match Shard::parse(text, &|k| std::env::var(k).ok()) {
