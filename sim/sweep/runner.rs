@@ -64,12 +64,12 @@ impl Manifest {
         s
     }
 
+    /// The layout its columns describe (checked by [`Manifest::read`]).
     pub fn layout(&self) -> Layout {
-        let params = self.columns.iter().position(|c| c == "seed").unwrap_or(2) - 2;
-        Layout {
+        Layout::parse(&super::table::join(&self.columns)).unwrap_or(Layout {
             columns: self.columns.clone(),
-            params,
-        }
+            params: 0,
+        })
     }
 
     /// Reads `dir/sweep.json`.
@@ -81,8 +81,18 @@ impl Manifest {
                 format!("it has no readable {MANIFEST}"),
             )
         })?;
-        serde_json::from_str(&text)
-            .map_err(|e| SweepError::results(format!("{} is damaged: {e}", path.display())))
+        let damaged =
+            |why: String| SweepError::results(format!("{} is damaged: {why}", path.display()));
+        let m: Manifest = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
+        if Layout::parse(&super::table::join(&m.columns)).is_none() {
+            return Err(damaged("its columns are not those of a sweep".into()));
+        }
+        if let Some(s) = m.shard {
+            if s.count == 0 || s.index >= s.count {
+                return Err(damaged(format!("shard {s} is not a valid shard")));
+            }
+        }
+        Ok(m)
     }
 }
 

@@ -709,3 +709,56 @@ pub fn inline(node: &Node) -> String {
         _ => emit(node).trim_end().replace(['\n', '\r'], " "),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const BASE: &str =
+        "scenario: { name: t, question: q, duration: 10m, chains: { l1: { block_time: 12s } }, \
+        protocols: { token: { chain: l1 } }, actors: [{ kind: token.payer, name: alice }] }\n";
+
+    fn load(body: &str) -> Result<Sweep, ScenarioError> {
+        load_sweep_str(&format!("name: s\n{BASE}{body}"), "s.yaml", Path::new("."))
+    }
+
+    #[test]
+    fn paths_resolve_names_to_indices_and_errors_are_located() {
+        let s =
+            load("design: { zip: { actors.alice.every: [1m, 2m], actors.0.tip_gwei: [1, 2] } }\n")
+                .unwrap();
+        assert_eq!(s.params[0].path, "actors.0.every");
+        assert_eq!(s.params[1].path, "actors.0.tip_gwei");
+        assert_eq!(s.points.len(), 2);
+        let e =
+            load("design: { zip: { actors.alice.every: [1m, 2m], actors.0.every: [1m, 3m] } }\n")
+                .unwrap_err();
+        assert!(e.message.contains("same scenario value"), "{e}");
+        let e = load("design: { grid: { actors.3.every: [1m] } }\n").unwrap_err();
+        assert_eq!(e.message, "index 3 is out of range for `actors` (1 items)");
+        assert_eq!(e.loc.map(|l| l.line), Some(3));
+        let e = load("design: { grid: { duration.x: [1m] } }\n").unwrap_err();
+        assert!(
+            e.message.contains("`duration` is a string; it has no `x`"),
+            "{e}"
+        );
+        let e = load("design: { grid: { seed: [1, 2] } }\n").unwrap_err();
+        assert!(e.message.contains("results column"), "{e}");
+        let e = load("design: { random: { points: 2, parameters: { actors.alice.tip_gwei: { min: 1.5, max: 3 } } } }\n")
+            .unwrap_err();
+        assert!(e.message.contains("`actors.alice.tip_gwei` = 1."), "{e}");
+        let e = load("design: { grid: {} }\n").unwrap_err();
+        assert_eq!(e.message, "the design has no parameters");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn loading_never_panics(body in "[-:\\[\\]{}#, a-z0-9._\n]{0,80}") {
+            let _ = load(&body);
+            let _ = load_sweep_str(&body, "s.yaml", Path::new("."));
+        }
+    }
+}

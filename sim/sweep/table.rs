@@ -51,11 +51,12 @@ impl Layout {
     pub fn parse(header: &str) -> Option<Layout> {
         let columns = split(header)?;
         let seed = columns.iter().position(|c| c == "seed")?;
-        let ok = columns.len() >= FIXED_COLUMNS.len()
+        let ok = seed >= 2
+            && columns.len() >= seed + 4
             && columns[0] == "point"
             && columns[1] == "run"
             && columns[seed..seed + 4] == ["seed", "digest", "violated", "error"];
-        ok.then_some(Layout {
+        ok.then(|| Layout {
             params: seed - 2,
             columns,
         })
@@ -277,6 +278,9 @@ mod tests {
 
     #[test]
     fn torn_and_duplicate_lines_are_dropped() {
+        assert!(Layout::parse("seed,digest,violated,error").is_none());
+        assert!(Layout::parse("point,run,seed,digest").is_none());
+        assert!(Layout::parse("point,run,seed,digest,violated,error").is_some());
         let layout = Layout::parse("point,run,x,seed,digest,violated,error,m").unwrap();
         assert_eq!(layout.params, 1);
         assert_eq!(layout.metrics(), ["m".to_string()]);
