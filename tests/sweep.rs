@@ -87,10 +87,24 @@ fn reference() -> &'static Path {
     out
 }
 
+/// Every file of two result directories, byte for byte (`sweep.json`, the CSVs, the plots).
 fn assert_same_files(a: &Path, b: &Path) {
+    let list = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let names = list(a);
+    assert_eq!(names, list(b), "{} vs {}", a.display(), b.display());
     for f in FILES {
-        let x = std::fs::read(a.join(f)).unwrap_or_else(|e| panic!("{}: {e}", a.join(f).display()));
-        let y = std::fs::read(b.join(f)).unwrap_or_else(|e| panic!("{}: {e}", b.join(f).display()));
+        assert!(names.iter().any(|n| n == f), "{f} in {}", a.display());
+    }
+    for f in &names {
+        let x = std::fs::read(a.join(f)).unwrap();
+        let y = std::fs::read(b.join(f)).unwrap();
         assert!(
             x == y,
             "{f} differs:\n{}\n---\n{}",
@@ -126,6 +140,31 @@ fn results_are_sorted_complete_and_the_same_for_any_jobs() {
         assert_eq!(cells[7], "", "no run errors: {l}");
         assert!(cells[8].parse::<u64>().unwrap() > 0, "transfers land: {l}");
     }
+    // One plot per metric and parameter; `sweep plot` redraws the same bytes.
+    let plot = reference.join("plot--token.transfers--vs--actors.alice.every.svg");
+    let drawn = std::fs::read(&plot).unwrap();
+    assert!(String::from_utf8_lossy(&drawn).contains("actors.bob.tip_gwei=3"));
+    let plots = std::fs::read_dir(reference).unwrap().filter(|e| {
+        e.as_ref()
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".svg")
+    });
+    assert_eq!(plots.count(), 4);
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for f in FILES {
+        std::fs::copy(reference.join(f), copy.join(f)).unwrap();
+    }
+    let t = ok(crucible()
+        .args(["sweep", "plot"])
+        .arg(&copy)
+        .output()
+        .unwrap());
+    assert!(t.contains("plots:    4 SVG files"), "{t}");
+    assert_same_files(reference, &copy);
     // Faster payments mean more transfers.
     let points = std::fs::read_to_string(reference.join("points.csv")).unwrap();
     let mean = |p: usize| -> f64 {
@@ -134,7 +173,6 @@ fn results_are_sorted_complete_and_the_same_for_any_jobs() {
     };
     assert!(mean(0) > mean(2), "{points}");
 
-    let tmp = tempfile::tempdir().unwrap();
     let file = write_sweep(tmp.path(), TINY);
     let out = tmp.path().join("j4");
     ok(sweep(&file, &out, &["--jobs", "4"]));

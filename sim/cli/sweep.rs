@@ -60,11 +60,23 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Redraw the SVG plots of a result directory from its points.csv.
+    Plot {
+        /// Result directory of a whole (or merged) sweep.
+        dir: PathBuf,
+    },
 }
 
 pub fn main(args: Args) -> i32 {
     match args.command {
         Some(Command::Merge { dirs, out }) => merge_main(&dirs, &out),
+        Some(Command::Plot { dir }) => match crucible::sweep::merge::replot(&dir) {
+            Ok(n) => {
+                println!("plots:    {n} SVG files in {}", dir.display());
+                0
+            }
+            Err(e) => report(e),
+        },
         None => run_main(args.run),
     }
 }
@@ -204,7 +216,7 @@ fn run_main(args: RunArgs) -> i32 {
             outcome.ran, outcome.failed, outcome.rows
         );
         let files = if outcome.points_written {
-            "runs.csv, points.csv"
+            "runs.csv, points.csv, plot--*.svg"
         } else {
             "runs.csv (merge the shards for points.csv)"
         };
@@ -233,7 +245,7 @@ fn merge_main(dirs: &[PathBuf], out: &Path) -> i32 {
     match merge(dirs, out) {
         Ok(m) => {
             println!(
-                "merged:   {} shards, {} runs into {} (runs.csv, points.csv)",
+                "merged:   {} shards, {} runs into {} (runs.csv, points.csv, plots)",
                 m.shards,
                 m.rows,
                 out.display()

@@ -122,7 +122,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
     let rows = all.len();
     let text = runs_csv(&layout, &mut all);
     write_atomic(&out.join(RUNS), &text)?;
-    write_atomic(&out.join(POINTS), &points_csv(&layout, &all))?;
+    let points = points_csv(&layout, &all);
+    write_atomic(&out.join(POINTS), &points)?;
+    super::plot::write_plots(out, &layout, &points)?;
     write_atomic(&out.join(MANIFEST), &merged.text())?;
     Ok(Merged {
         shards: count,
@@ -135,4 +137,17 @@ fn same_dir(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
+}
+
+/// Redraws the plots of a result directory from its `points.csv`; returns how many.
+pub fn replot(dir: &Path) -> Result<usize, SweepError> {
+    let manifest = Manifest::read(dir)?;
+    let path = dir.join(POINTS);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        SweepError::results_hint(
+            format!("cannot read {}: {e}", path.display()),
+            "plots are drawn from a whole sweep's points.csv; merge shards first",
+        )
+    })?;
+    super::plot::write_plots(dir, &manifest.layout(), &text)
 }

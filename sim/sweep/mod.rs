@@ -6,12 +6,14 @@
 //! depends on the worker, shard or machine that produced it. The [`runner`] executes runs in
 //! parallel and streams one CSV row per finished run ([`table`]); the final files are sorted,
 //! so they are byte-identical for any number of jobs, and [`merge`] joins shards into exactly
-//! what one machine would have written. [`stats`] aggregates runs per point.
+//! what one machine would have written. [`stats`] aggregates runs per point and [`plot`] draws
+//! them.
 
 pub mod design;
 pub mod error;
 pub mod exec;
 pub mod merge;
+pub mod plot;
 pub mod runner;
 pub mod shard;
 pub mod spec;

@@ -454,7 +454,9 @@ pub fn run_sweep(
     let text = runs_csv(&layout, &mut rows);
     write_atomic(&runs_path, &text)?;
     if shard.is_all() {
-        write_atomic(&out.join(POINTS), &points_csv(&layout, &rows))?;
+        let points = points_csv(&layout, &rows);
+        write_atomic(&out.join(POINTS), &points)?;
+        super::plot::write_plots(out, &layout, &points)?;
         outcome.points_written = true;
     }
     write_atomic(&manifest_path, &manifest.text())?;
