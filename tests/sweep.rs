@@ -532,3 +532,89 @@ fn stop_rule_ends_points_by_their_own_runs_whatever_the_scheduling() {
     assert_same_files(&tmp.path().join("mid"), &tmp.path().join("mid-merged"));
     assert!((8..=16).contains(&mid.rows));
 }
+
+#[test]
+fn boundary_search_bisects_and_stores_regression_scenarios() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("slow.yaml");
+    // The `sometimes` check is reached only when some inclusion takes at least
+    // `slow_inclusion`; with 12 s blocks no transfer waits much longer than a block.
+    let body = TINY
+        .split_once("scenario:\n")
+        .unwrap()
+        .1
+        .split_once("design:")
+        .unwrap()
+        .0
+        .lines()
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&scenario, format!("seed: 5\n{body}\n")).unwrap();
+    let out = tmp.path().join("regressions");
+    let args = |from: &str, to: &str| {
+        let mut c = crucible();
+        c.args(["sweep", "boundary"])
+            .arg(&scenario)
+            .args([
+                "--param",
+                "protocols.token.slow_inclusion",
+                "--from",
+                from,
+                "--to",
+                to,
+            ])
+            .args([
+                "--invariant",
+                "token.slow_inclusion_seen",
+                "--seeds",
+                "2",
+                "--probes",
+                "4",
+            ])
+            .arg("--out")
+            .arg(&out);
+        c
+    };
+    let t = ok(args("1m", "1s").output().unwrap());
+    assert_eq!(t.matches("probe:").count(), 6, "{t}");
+    let line = t.lines().find(|l| l.starts_with("boundary:")).unwrap();
+    let value = |word: &str| -> u64 {
+        let v = line
+            .split(word)
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap();
+        v.parse::<crucible::engine::Dur>().unwrap().as_ms()
+    };
+    let (holds, fails) = (value("= "), value("fails at "));
+    assert!(holds < fails && fails - holds < 60_000 / 8, "{line}");
+    assert!((1_000..=13_000).contains(&fails), "{line}");
+    let stored: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!stored.is_empty());
+    for s in &stored {
+        let r = crucible()
+            .arg("run")
+            .arg(s)
+            .arg("--out")
+            .arg(tmp.path().join("r"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "the regression shows the violation: {}",
+            text(&r)
+        );
+    }
+    let o = args("1s", "2s").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("holds at both ends"), "{}", text(&o));
+    let o = args("1s", "9").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

@@ -3,6 +3,7 @@
 
 use super::{diag, BAD_INPUT, FAILED};
 use crucible::scenario::suggest::closest;
+use crucible::sweep::boundary::{search, BoundarySpec};
 use crucible::sweep::merge::merge;
 use crucible::sweep::spec::inline;
 use crucible::sweep::{load_sweep_file, run_sweep, Progress, Shard, SweepError, SweepOptions};
@@ -60,6 +61,36 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Find where along one parameter an invariant starts to fail (bisection with the same
+    /// seeds at every probe); the failing seeds at the boundary become regression scenarios.
+    Boundary {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        /// Parameter path, e.g. `protocols.token.slow_inclusion`.
+        #[arg(long)]
+        param: String,
+        /// One end of the range (integer, real or duration).
+        #[arg(long)]
+        from: String,
+        /// The other end.
+        #[arg(long)]
+        to: String,
+        /// Invariant whose failure marks the far side of the boundary.
+        #[arg(long)]
+        invariant: String,
+        /// Seeds per probe.
+        #[arg(long, default_value_t = 4)]
+        seeds: u32,
+        /// Bisection steps.
+        #[arg(long, default_value_t = 8)]
+        probes: u32,
+        /// Runs in parallel (default: the number of cores).
+        #[arg(short, long)]
+        jobs: Option<usize>,
+        /// Where to write the regression scenarios (default: out/<scenario name>-boundary).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Redraw the SVG plots of a result directory from its points.csv.
     Plot {
         /// Result directory of a whole (or merged) sweep.
@@ -70,6 +101,29 @@ enum Command {
 pub fn main(args: Args) -> i32 {
     match args.command {
         Some(Command::Merge { dirs, out }) => merge_main(&dirs, &out),
+        Some(Command::Boundary {
+            scenario,
+            param,
+            from,
+            to,
+            invariant,
+            seeds,
+            probes,
+            jobs,
+            out,
+        }) => {
+            let spec = BoundarySpec {
+                param,
+                from,
+                to,
+                invariant,
+                seeds,
+                probes,
+                jobs: jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            };
+            boundary_main(&scenario, &spec, out)
+        }
         Some(Command::Plot { dir }) => match crucible::sweep::merge::replot(&dir) {
             Ok(n) => {
                 println!("plots:    {n} SVG files in {}", dir.display());
@@ -237,6 +291,57 @@ fn run_main(args: RunArgs) -> i32 {
             outcome.errors
         ));
         return FAILED;
+    }
+    0
+}
+
+fn boundary_main(scenario: &Path, spec: &BoundarySpec, out: Option<PathBuf>) -> i32 {
+    let file = scenario.display().to_string();
+    let text = match std::fs::read_to_string(scenario) {
+        Ok(t) => t,
+        Err(e) => {
+            diag::error(format!("cannot read {file}: {e}"));
+            return BAD_INPUT;
+        }
+    };
+    let base = match crucible::scenario::parse(&text) {
+        Ok(n) => n,
+        Err(e) => return report(SweepError::Spec(e.with_file(&file))),
+    };
+    let found = match search(&base, &file, spec) {
+        Ok(b) => b,
+        Err(e) => return report(e),
+    };
+    for p in &found.probes {
+        let verdict = if p.failing.is_empty() {
+            format!("holds on all {} seeds", spec.seeds)
+        } else {
+            format!("fails on {} of {} seeds", p.failing.len(), spec.seeds)
+        };
+        println!("probe:    {} = {}: {verdict}", spec.param, p.value);
+    }
+    println!(
+        "boundary: `{}` holds at {} = {} and fails at {}",
+        spec.invariant, spec.param, found.holds, found.fails
+    );
+    let out = out.unwrap_or_else(|| {
+        let stem = scenario
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into());
+        PathBuf::from("out").join(format!("{stem}-boundary"))
+    });
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        diag::error(format!("cannot create {}: {e}", out.display()));
+        return BAD_INPUT;
+    }
+    for (name, yaml) in &found.regressions {
+        let path = out.join(name);
+        if let Err(e) = std::fs::write(&path, yaml) {
+            diag::error(format!("cannot write {}: {e}", path.display()));
+            return BAD_INPUT;
+        }
+        println!("regression: {}", path.display());
     }
     0
 }

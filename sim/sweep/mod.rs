@@ -9,6 +9,7 @@
 //! what one machine would have written. [`stats`] aggregates runs per point and [`plot`] draws
 //! them.
 
+pub mod boundary;
 pub mod design;
 pub mod error;
 pub mod exec;

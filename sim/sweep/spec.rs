@@ -391,7 +391,12 @@ pub fn load_sweep_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, Scena
 
 /// Resolves a parameter path against the base scenario: sequence items may be named by their
 /// `name`; keys missing from the base are created (the scenario loader then validates them).
-fn resolve(base: &Node, name: &str, loc: Loc, file: &str) -> Result<String, ScenarioError> {
+pub(crate) fn resolve(
+    base: &Node,
+    name: &str,
+    loc: Loc,
+    file: &str,
+) -> Result<String, ScenarioError> {
     if name.is_empty() || name.split('.').any(str::is_empty) {
         return Err(at(file, loc, format!("invalid parameter path `{name}`"))
             .with_hint("paths are keys and indices joined by dots, e.g. `actors.alice.every`"));
@@ -640,7 +645,7 @@ fn read_design(node: &Node, file: &str) -> Result<Design, ScenarioError> {
     }
 }
 
-fn read_range(node: &Node, name: &str, file: &str) -> Result<Range, ScenarioError> {
+pub(crate) fn read_range(node: &Node, name: &str, file: &str) -> Result<Range, ScenarioError> {
     let example = || format!("e.g. `{name}: {{ min: 1, max: 10 }}` or `{{ min: 1m, max: 1h }}`");
     let Some(entries) = node.entries() else {
         return Err(
