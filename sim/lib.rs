@@ -12,6 +12,7 @@ pub mod protocols;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod sweep;
 pub mod trace;
 
 /// Version of the engine, recorded in every trace header.

@@ -4,6 +4,7 @@
 mod diag;
 mod replay;
 mod run;
+mod sweep;
 mod tbtc;
 mod trace;
 mod validate;
@@ -43,6 +44,8 @@ enum Command {
     /// Inspect traces.
     #[command(subcommand)]
     Trace(trace::Command),
+    /// Run a scenario over many parameter points and seeds (see `sweeps/`).
+    Sweep(sweep::Args),
     /// tBTC wallet coordination tools (window predictor).
     #[command(subcommand)]
     Tbtc(tbtc::Command),
@@ -62,6 +65,7 @@ pub fn main() -> i32 {
         Command::Validate { files } => validate::main(&files),
         Command::Replay { trace } => replay::main(&trace),
         Command::Trace(cmd) => trace::main(cmd),
+        Command::Sweep(args) => sweep::main(args),
         Command::Tbtc(cmd) => tbtc::main(cmd),
     }
 }
