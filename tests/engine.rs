@@ -319,3 +319,35 @@ fn same_seed_same_digest_other_seed_other_digest() {
         assert_eq!(h.join().unwrap(), a.digest);
     }
 }
+
+#[test]
+fn receipts_that_come_while_offline_are_delivered_on_return() {
+    // Erin submits at 10m; the transfer is included at 10m12s while she is offline (from 10m05s);
+    // she learns of it when she is back at 1h, so nothing is left in flight.
+    let text = scenario(
+        "  - { kind: token.payer, name: erin, every: 10m, fixed_interval: true, until: 10m }\n  - { kind: token.payer, name: frank, every: 1h, until: 1m }",
+        "  offline: [{ actor: erin, from: 10m5s, to: 1h }]",
+    );
+    let (h, records, result) = run(&text);
+    let erin = actor(&h, "erin");
+    assert_eq!(submissions(&records, erin), vec![10 * MIN]);
+    let included_at = records
+        .iter()
+        .find_map(|r| match r {
+            Record::TxIncluded { t, .. } => Some(*t),
+            _ => None,
+        })
+        .expect("erin's transfer is included");
+    assert!(included_at > 10 * MIN + 5_000 && included_at < HOUR);
+    let land = result
+        .checks
+        .iter()
+        .find(|c| c.name == "token.transfers_land")
+        .unwrap();
+    assert_eq!(
+        land.status,
+        crucible::check::CheckStatus::Held,
+        "{:?}",
+        land.detail
+    );
+}

@@ -40,7 +40,8 @@ pub enum Event<'a> {
     },
     /// One of its transactions left the mempool without inclusion.
     Dropped { chain: ChainIdx, tx: &'a DroppedTx },
-    /// It came back from an offline window; timers that fell due meanwhile follow.
+    /// It came back from an offline window; receipts and drops of its own transactions that came
+    /// meanwhile follow (in order), then the timers that fell due.
     Online,
 }
 

@@ -18,7 +18,9 @@ use super::queue::{Class, EventQueue};
 use super::seed::{SeedTree, Stream};
 use super::time::{Dur, SimTime};
 use super::tracer::{Sink, SinkError, Tracer};
-use crate::chain::{Chain, ChainIdx, PendingTx, TxRequest, TxStatus};
+use crate::chain::{
+    BlockHeader, Chain, ChainIdx, DroppedTx, PendingTx, Receipt, TxRequest, TxStatus,
+};
 use crate::check::{CheckOutcome, CheckStatus, Invariant, Probe};
 use crate::protocols::{ActorParams, Spawn};
 use crate::scenario::model::{Censorship, Scenario};
@@ -88,10 +90,19 @@ pub(crate) struct ActorMeta {
     generation: u32,
     /// Timers that fell due while offline.
     deferred: Vec<u64>,
+    /// Outcomes of its own transactions that came while it was offline, in order: a node that
+    /// comes back syncs its own transactions (logs and messages it missed stay missed).
+    missed: Vec<Missed>,
     /// `start` has not run yet (it was offline at time zero).
     unstarted: bool,
     protocol: usize,
     params: Arc<dyn ActorParams>,
+}
+
+/// A transaction outcome held for an offline sender.
+enum Missed {
+    Receipt(ChainIdx, Box<(BlockHeader, Receipt)>),
+    Dropped(ChainIdx, DroppedTx),
 }
 
 /// Names of deployed contracts.
@@ -430,6 +441,7 @@ impl World {
                 status: Status::Online,
                 generation: 0,
                 deferred: Vec::new(),
+                missed: Vec::new(),
                 unstarted: true,
                 protocol: spec.protocol,
                 params: spec.params.clone(),
@@ -875,6 +887,7 @@ impl World {
                     meta.status = Status::Crashed;
                     meta.generation += 1;
                     meta.deferred.clear();
+                    meta.missed.clear();
                 } else {
                     self.restart(actor);
                 }
@@ -887,6 +900,20 @@ impl World {
             self.start_actor(a);
         } else {
             self.deliver(a, &Event::Online);
+        }
+        let missed = std::mem::take(&mut self.core.actors[a.0 as usize].missed);
+        for m in missed {
+            match m {
+                Missed::Receipt(chain, held) => self.deliver(
+                    a,
+                    &Event::Receipt {
+                        chain,
+                        block: &held.0,
+                        receipt: &held.1,
+                    },
+                ),
+                Missed::Dropped(chain, tx) => self.deliver(a, &Event::Dropped { chain, tx: &tx }),
+            }
         }
         let deferred = std::mem::take(&mut self.core.actors[a.0 as usize].deferred);
         for tag in deferred {
@@ -989,14 +1016,23 @@ impl World {
         // Tell actors: receipts to their senders, logs to subscribers, in block order.
         for r in &block.receipts {
             if let Some(owner) = self.core.tx_owner.remove(&r.tx) {
-                self.deliver(
-                    owner,
-                    &Event::Receipt {
-                        chain: c,
-                        block: &block.header,
-                        receipt: r,
-                    },
-                );
+                if let Status::Offline(_) = self.core.actors[owner.0 as usize].status {
+                    self.core.actors[owner.0 as usize]
+                        .missed
+                        .push(Missed::Receipt(
+                            c,
+                            Box::new((block.header.clone(), r.clone())),
+                        ));
+                } else {
+                    self.deliver(
+                        owner,
+                        &Event::Receipt {
+                            chain: c,
+                            block: &block.header,
+                            receipt: r,
+                        },
+                    );
+                }
             }
             for log in &r.logs {
                 let topic0 = log.topics.first().copied();
@@ -1024,7 +1060,13 @@ impl World {
         }
         for d in &block.dropped {
             if let Some(owner) = self.core.tx_owner.remove(&d.tx) {
-                self.deliver(owner, &Event::Dropped { chain: c, tx: d });
+                if let Status::Offline(_) = self.core.actors[owner.0 as usize].status {
+                    self.core.actors[owner.0 as usize]
+                        .missed
+                        .push(Missed::Dropped(c, d.clone()));
+                } else {
+                    self.deliver(owner, &Event::Dropped { chain: c, tx: d });
+                }
             }
         }
         self.block_checks();
