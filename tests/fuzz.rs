@@ -188,3 +188,48 @@ fn campaign_result_does_not_depend_on_jobs() {
     };
     assert_eq!(run(1), run(3));
 }
+
+#[test]
+fn cli_exit_codes_report_and_written_regression() {
+    let bin = env!("CARGO_BIN_EXE_crucible");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(bin)
+        .args(["fuzz", "--protocol", "token", "--cases", "1", "--planted"])
+        .args([
+            "--max-duration",
+            "20m",
+            "--shrink-runs",
+            "40",
+            "--jobs",
+            "1",
+        ])
+        .arg("--regressions")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAILURE token.conservation in token case 0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("repeat exactly: crucible fuzz --protocol token --seed 0 --cases 1"));
+    assert!(stdout.contains("regenerate: crucible fuzz --protocol token --seed 0 --case 0"));
+    assert!(stdout.contains("reproduce: crucible run "), "{stdout}");
+    assert_eq!(
+        regress::corpus(dir.path()).expect("readable").len(),
+        1,
+        "{stdout}"
+    );
+
+    let bad = std::process::Command::new(bin)
+        .args(["fuzz", "--protocol", "nope"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = std::process::Command::new(bin)
+        .args(["fuzz", "--time", "10 parsecs"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+}

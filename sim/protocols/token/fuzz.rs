@@ -63,7 +63,7 @@ impl FuzzSpace for TokenSpace {
                 params: vec![
                     (
                         "every".into(),
-                        Knob::dur(d.dur(Dur::mins(10), Dur::hours(2), Dur::mins(1)), 60_000),
+                        Knob::dur(d.dur(Dur::mins(1), Dur::mins(20), Dur::mins(1)), 60_000),
                     ),
                     (
                         "amount".into(),
