@@ -123,6 +123,7 @@ pub fn main(args: Args) -> i32 {
         bar.set_style(
             ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
+        bar.set_message("0 failures");
         bar.enable_steady_tick(Duration::from_millis(200));
         bar
     });
