@@ -233,3 +233,32 @@ fn cli_exit_codes_report_and_written_regression() {
         .expect("runs");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_time_boxed_campaign_repeats_as_a_counted_one() {
+    let targets = campaign::targets(None);
+    let limits = Limits {
+        max_duration: crucible::engine::time::Dur::mins(30),
+        ..ci_limits()
+    };
+    let c = Campaign {
+        seed: 11,
+        stop: Stop::Time(std::time::Duration::from_millis(1)),
+        jobs: 2,
+        limits,
+        shrink_runs: 0,
+    };
+    let timed = campaign::run(&c, &targets, &mut |_| {});
+    assert!(timed.cases >= 1, "at least one round starts");
+    let counted = campaign::run(
+        &Campaign {
+            stop: Stop::Cases(timed.cases),
+            ..c.clone()
+        },
+        &targets,
+        &mut |_| {},
+    );
+    assert_eq!(counted.cases, timed.cases);
+    assert_eq!(counted.coverage, timed.coverage);
+    assert_eq!(counted.failures.len(), timed.failures.len());
+}
