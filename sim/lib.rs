@@ -8,6 +8,7 @@
 pub mod chain;
 pub mod check;
 pub mod engine;
+pub mod fuzz;
 pub mod protocols;
 pub mod report;
 pub mod runner;

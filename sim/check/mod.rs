@@ -63,6 +63,11 @@ impl<'a> Probe<'a> {
     pub fn head(&self, chain: ChainIdx) -> &BlockHeader {
         self.core.chains[chain.0 as usize].chain.head()
     }
+    /// True while transaction `tx` waits for inclusion (submitted, neither included nor
+    /// dropped), whether or not its sender is online to hear about it.
+    pub fn awaiting_inclusion(&self, tx: alloy_primitives::B256) -> bool {
+        self.core.tx_owner.contains_key(&tx)
+    }
     pub fn pending_len(&self, chain: ChainIdx) -> usize {
         self.core.chains[chain.0 as usize].chain.pending_len()
     }

@@ -2,6 +2,7 @@
 //! invariant failed (or a replay diverged), 2 bad input (scenario, trace, arguments).
 
 mod diag;
+mod fuzz;
 mod replay;
 mod run;
 mod sweep;
@@ -41,6 +42,8 @@ enum Command {
     },
     /// Re-run the scenario and seed embedded in a trace and compare record by record.
     Replay { trace: PathBuf },
+    /// Fuzz protocol invariants with generated scenarios and swarm faults; shrink failures.
+    Fuzz(fuzz::Args),
     /// Inspect traces.
     #[command(subcommand)]
     Trace(trace::Command),
@@ -64,6 +67,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run::main(args),
         Command::Validate { files } => validate::main(&files),
         Command::Replay { trace } => replay::main(&trace),
+        Command::Fuzz(args) => fuzz::main(args),
         Command::Trace(cmd) => trace::main(cmd),
         Command::Sweep(args) => sweep::main(args),
         Command::Tbtc(cmd) => tbtc::main(cmd),

@@ -123,7 +123,7 @@ pub struct Core {
     pub(crate) metrics: Metrics,
     pub(crate) directory: Directory,
     pub(crate) abis: AbiBook,
-    tx_owner: BTreeMap<B256, ActorId>,
+    pub(crate) tx_owner: BTreeMap<B256, ActorId>,
     censor: Vec<(Censorship, Vec<Address>)>,
     msg_seq: u64,
 }

@@ -30,6 +30,11 @@ pub trait Protocol: Sync {
     /// Parses and validates one actor's parameters (the actor entry minus the common keys).
     fn parse_actor(&self, kind: &str, params: &Node)
         -> Result<Box<dyn ActorParams>, ScenarioError>;
+    /// Its fuzzing space (parameters and actor mix for generated scenarios), if it has one.
+    /// `crucible fuzz` and the CI fuzz test cover every protocol that returns one.
+    fn fuzz_space(&self) -> Option<&'static dyn crate::fuzz::FuzzSpace> {
+        None
+    }
 }
 
 /// Validated protocol parameters; builds the protocol at genesis.

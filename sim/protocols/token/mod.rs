@@ -3,6 +3,7 @@
 //! invariants, metrics) with the simplest possible protocol.
 
 mod actors;
+pub mod fuzz;
 mod invariants;
 
 use super::{ActorParams, Protocol, ProtocolConfig, Setup};
@@ -147,6 +148,9 @@ impl Protocol for TokenProtocol {
     }
     fn invariants(&self) -> &'static [&'static str] {
         INVARIANTS
+    }
+    fn fuzz_space(&self) -> Option<&'static dyn crate::fuzz::FuzzSpace> {
+        Some(&fuzz::TOKEN_SPACE)
     }
     fn parse_actor(
         &self,

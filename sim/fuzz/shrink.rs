@@ -1,0 +1,146 @@
+//! Shrinking a failing case to a small one that fails the same way.
+//!
+//! Greedy and deterministic: the candidates of the current case are tried in a fixed order
+//! (no faults at all, a shorter run, one fault fewer, one actor fewer, a shorter quiet period, a
+//! milder fault, a smaller parameter); the first that still violates the *same* invariant becomes the current case and
+//! the search starts over. It stops when no candidate fails that way or the run budget is spent.
+//! Every candidate is strictly smaller than the case it came from, so the search terminates.
+
+use super::case::{Case, Size};
+use super::run::{case_yaml, run_case, Violation};
+use super::space::{Knob, Params};
+
+/// The result of shrinking.
+#[derive(Clone, Debug)]
+pub struct Shrunk {
+    pub case: Case,
+    /// The shrunk case's violation (same invariant as the original's).
+    pub violation: Violation,
+    pub original: Size,
+    /// Candidate runs spent.
+    pub runs: usize,
+    /// Candidates accepted (each made the case smaller).
+    pub steps: usize,
+}
+
+/// Shrinks `case`, which fails with `violation`, spending at most `max_runs` runs.
+pub fn shrink(case: &Case, violation: &Violation, max_runs: usize) -> Shrunk {
+    let invariant = violation.invariant.as_str();
+    let original = case.size();
+    let mut current = case.clone();
+    let mut last = violation.clone();
+    let mut runs = 0;
+    let mut steps = 0;
+    'search: while runs < max_runs {
+        let here = case_yaml(&current);
+        for cand in candidates(&current) {
+            if runs >= max_runs {
+                break 'search;
+            }
+            if case_yaml(&cand) == here {
+                continue;
+            }
+            runs += 1;
+            let found = match run_case(&cand) {
+                Ok(o) => o.violation.filter(|v| v.invariant == invariant),
+                Err(_) => None,
+            };
+            if let Some(v) = found {
+                current = cand;
+                last = v;
+                steps += 1;
+                continue 'search;
+            }
+        }
+        break;
+    }
+    Shrunk {
+        case: current,
+        violation: last,
+        original,
+        runs,
+        steps,
+    }
+}
+
+/// Smaller variants of `c`, most aggressive first.
+pub fn candidates(c: &Case) -> Vec<Case> {
+    let mut out = Vec::new();
+    // No faults at all.
+    if c.faults.len() > 1 {
+        out.push(Case {
+            faults: Vec::new(),
+            ..c.clone()
+        });
+    }
+    // A shorter run (faults clipped to it).
+    for d in super::space::halvings(c.duration_ms as u128, 60_000) {
+        let d = d as u64 / 1_000 * 1_000;
+        if d < 60_000 || d >= c.duration_ms {
+            continue;
+        }
+        let mut n = c.clone();
+        n.duration_ms = d;
+        n.faults = n.faults.iter().filter_map(|f| f.clipped(d)).collect();
+        out.push(n);
+    }
+    // One fault fewer.
+    for i in 0..c.faults.len() {
+        let mut n = c.clone();
+        n.faults.remove(i);
+        out.push(n);
+    }
+    // One actor fewer (with the faults that named it).
+    for i in 0..c.body.actors.len() {
+        let mut n = c.clone();
+        let gone = n.body.actors.remove(i).name;
+        n.faults = n
+            .faults
+            .iter()
+            .filter_map(|f| f.without_actor(&gone))
+            .collect();
+        out.push(n);
+    }
+    // A shorter quiet period.
+    for q in super::space::halvings(c.quiet_ms as u128, 0) {
+        out.push(Case {
+            quiet_ms: q as u64 / 1_000 * 1_000,
+            ..c.clone()
+        });
+    }
+    // Milder faults.
+    for (i, f) in c.faults.iter().enumerate() {
+        for m in f.milder() {
+            let mut n = c.clone();
+            n.faults[i] = m;
+            out.push(n);
+        }
+    }
+    // Smaller parameters: the protocol's, then each actor's.
+    for p in smaller_params(&c.body.params) {
+        let mut n = c.clone();
+        n.body.params = p;
+        out.push(n);
+    }
+    for (i, a) in c.body.actors.iter().enumerate() {
+        for p in smaller_params(&a.params) {
+            let mut n = c.clone();
+            n.body.actors[i].params = p;
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Each variant of `params` with one knob made smaller.
+fn smaller_params(params: &Params) -> Vec<Params> {
+    let mut out = Vec::new();
+    for (i, (_, knob)) in params.iter().enumerate() {
+        for k in Knob::smaller(knob) {
+            let mut p = params.clone();
+            p[i].1 = k;
+            out.push(p);
+        }
+    }
+    out
+}

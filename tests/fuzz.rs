@@ -1,0 +1,264 @@
+//! Invariant fuzzing in CI: the stored regressions replay first, then a bounded campaign runs
+//! over every protocol with a fuzz space; a planted bug is found and shrunk; campaigns do not
+//! depend on the number of workers.
+
+use crucible::engine::world::RunOptions;
+use crucible::fuzz::campaign::{self, Campaign, CampaignReport, Stop};
+use crucible::fuzz::regress::{self, Origin};
+use crucible::fuzz::Limits;
+use crucible::report::report;
+use crucible::runner::run_digest_only;
+use crucible::scenario::load_file;
+use std::path::Path;
+
+/// Campaign seed of the CI run. Changing it is fine; it just picks other cases.
+const CI_SEED: u64 = 2026;
+/// Cases per protocol in CI (each a few simulated hours in a debug build).
+const CI_CASES: u64 = 12;
+
+fn ci_limits() -> Limits {
+    Limits {
+        max_duration: crucible::engine::time::Dur::hours(2),
+        max_actors: 5,
+        planted: false,
+    }
+}
+
+/// Replays `tests/regressions/<protocol>/*.yaml`: each must show what its `expect` states (open:
+/// the invariant is still violated; fixed: the invariants hold). Returns how many ran.
+fn replay_regressions() -> usize {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let files = regress::corpus(&dir).expect("tests/regressions is readable");
+    let mut failed = Vec::new();
+    for f in &files {
+        let sc = load_file(f)
+            .unwrap_or_else(|e| panic!("regression {} does not load: {e}", f.display()));
+        let result = run_digest_only(&sc, sc.seed, RunOptions::default()).expect("runs");
+        let rep = report(&sc, &result, None);
+        if !rep.passed() {
+            failed.push(format!(
+                "{}:\n  {}\n  (an open regression that now passes means its bug is fixed: flip its \
+                 `expect` to the invariants that must hold)",
+                f.display(),
+                rep.answer.join("\n  ")
+            ));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "regressions failed:\n{}",
+        failed.join("\n")
+    );
+    files.len()
+}
+
+/// Prints every failure with its shrunk scenario.
+fn describe(rep: &CampaignReport, limits: &Limits) -> String {
+    let mut out = String::new();
+    for f in &rep.failures {
+        let command = campaign::case_command(&f.protocol, rep.seed, f.index, limits);
+        out.push_str(&format!(
+            "{} violated in {} case {} ({}): {}\n",
+            f.violation.invariant, f.protocol, f.index, command, f.violation.detail
+        ));
+        if let Some(s) = &f.shrunk {
+            out.push_str(&regress::regression_yaml(
+                s,
+                &Origin { command },
+                &format!(
+                    "tests/regressions/{}/{}",
+                    f.protocol,
+                    regress::file_name(&s.case, &s.violation.invariant)
+                ),
+            ));
+        }
+    }
+    for (p, i, msg) in &rep.invalid {
+        out.push_str(&format!("invalid generated case {p} #{i}: {msg}\n"));
+    }
+    for name in rep.coverage.never_reached() {
+        out.push_str(&format!(
+            "sometimes property {name} never reached in the campaign\n"
+        ));
+    }
+    out
+}
+
+#[test]
+fn regressions_then_bounded_campaign() {
+    let stored = replay_regressions();
+    let targets = campaign::targets(None);
+    assert!(!targets.is_empty(), "no protocol has a fuzz space");
+    let limits = ci_limits();
+    let c = Campaign {
+        seed: CI_SEED,
+        stop: Stop::Cases(CI_CASES),
+        jobs: 2,
+        limits: limits.clone(),
+        shrink_runs: 120,
+    };
+    let rep = campaign::run(&c, &targets, &mut |_| {});
+    eprintln!(
+        "replayed {stored} regressions; fuzzed {} cases of {}; coverage {:?}",
+        rep.cases,
+        rep.protocols.join(", "),
+        rep.coverage.counts
+    );
+    assert_eq!(rep.cases, CI_CASES);
+    assert!(
+        rep.clean(),
+        "the fuzz campaign found problems (store each shrunk scenario under tests/regressions/):\n{}",
+        describe(&rep, &limits)
+    );
+}
+
+#[test]
+fn planted_rogue_minter_is_found_and_shrunk() {
+    let limits = Limits {
+        planted: true,
+        ..ci_limits()
+    };
+    let c = Campaign {
+        seed: 1,
+        stop: Stop::Cases(2),
+        jobs: 2,
+        limits,
+        shrink_runs: 100,
+    };
+    let targets = campaign::targets(Some("token"));
+    let rep = campaign::run(&c, &targets, &mut |_| {});
+    let f = rep
+        .failures
+        .iter()
+        .find(|f| f.violation.invariant == "token.conservation")
+        .expect("the rogue minter breaks token.conservation");
+    let s = f.shrunk.as_ref().expect("the first failure is shrunk");
+    assert_eq!(s.violation.invariant, "token.conservation");
+    // Shrunk to the minter alone, no faults, the shortest run, the smallest mint.
+    let size = s.case.size();
+    assert_eq!(size.actors, 1, "shrunk to {size}");
+    assert_eq!(size.faults, 0, "shrunk to {size}");
+    assert_eq!(size.duration_ms, 60_000, "shrunk to {size}");
+    assert_eq!(s.case.body.actors[0].kind, "token.minter");
+    assert!(
+        s.original.actors > size.actors,
+        "original {} vs shrunk {size}",
+        s.original
+    );
+
+    // Written as a regression, it loads and shows the violation it states.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let origin = Origin {
+        command: campaign::case_command("token", 1, f.index, &c.limits),
+    };
+    let path = regress::write(dir.path(), s, &origin).expect("written");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    assert!(text.contains("# Regression found by `crucible fuzz`: token.conservation violated."));
+    assert!(text.contains("# reproduce: crucible run "));
+    assert!(text.contains("shrunk: 1 actors, 0 faults, 1m"), "{text}");
+    let sc = load_file(&path).expect("the regression loads");
+    let result = run_digest_only(&sc, sc.seed, RunOptions::default()).expect("runs");
+    let rep = report(&sc, &result, None);
+    assert!(rep.passed(), "{}", rep.to_yaml());
+}
+
+#[test]
+fn campaign_result_does_not_depend_on_jobs() {
+    let targets = campaign::targets(None);
+    let run = |jobs| {
+        let c = Campaign {
+            seed: 99,
+            stop: Stop::Cases(3),
+            jobs,
+            limits: Limits {
+                max_duration: crucible::engine::time::Dur::mins(40),
+                ..ci_limits()
+            },
+            shrink_runs: 0,
+        };
+        let rep = campaign::run(&c, &targets, &mut |_| {});
+        (
+            rep.cases,
+            rep.coverage.counts.clone(),
+            rep.failures
+                .iter()
+                .map(|f| (f.index, f.violation.clone()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(run(1), run(3));
+}
+
+#[test]
+fn cli_exit_codes_report_and_written_regression() {
+    let bin = env!("CARGO_BIN_EXE_crucible");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(bin)
+        .args(["fuzz", "--protocol", "token", "--cases", "1", "--planted"])
+        .args([
+            "--max-duration",
+            "20m",
+            "--shrink-runs",
+            "40",
+            "--jobs",
+            "1",
+        ])
+        .arg("--regressions")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAILURE token.conservation in token case 0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("repeat exactly: crucible fuzz --protocol token --seed 0 --cases 1"));
+    assert!(stdout.contains("regenerate: crucible fuzz --protocol token --seed 0 --case 0"));
+    assert!(stdout.contains("reproduce: crucible run "), "{stdout}");
+    assert_eq!(
+        regress::corpus(dir.path()).expect("readable").len(),
+        1,
+        "{stdout}"
+    );
+
+    let bad = std::process::Command::new(bin)
+        .args(["fuzz", "--protocol", "nope"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = std::process::Command::new(bin)
+        .args(["fuzz", "--time", "10 parsecs"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn a_time_boxed_campaign_repeats_as_a_counted_one() {
+    let targets = campaign::targets(None);
+    let limits = Limits {
+        max_duration: crucible::engine::time::Dur::mins(30),
+        ..ci_limits()
+    };
+    let c = Campaign {
+        seed: 11,
+        stop: Stop::Time(std::time::Duration::from_millis(1)),
+        jobs: 2,
+        limits,
+        shrink_runs: 0,
+    };
+    let timed = campaign::run(&c, &targets, &mut |_| {});
+    assert!(timed.cases >= 1, "at least one round starts");
+    let counted = campaign::run(
+        &Campaign {
+            stop: Stop::Cases(timed.cases),
+            ..c.clone()
+        },
+        &targets,
+        &mut |_| {},
+    );
+    assert_eq!(counted.cases, timed.cases);
+    assert_eq!(counted.coverage, timed.coverage);
+    assert_eq!(counted.failures.len(), timed.failures.len());
+}
