@@ -61,5 +61,6 @@ macro_rules! scenarios {
 
 scenarios! {
     quickstart => "quickstart",
+    avs_replica_flow => "avs-replica-flow",
     token_counterfeit => "token-counterfeit",
 }
