@@ -41,7 +41,7 @@ fn main_head(ctx: &Ctx, book: &Book) -> u64 {
 }
 
 /// Records the gas of an actor's included transaction.
-fn record_gas(ctx: &mut Ctx, event: &Event) {
+pub(crate) fn record_gas(ctx: &mut Ctx, event: &Event) {
     if let Event::Receipt { receipt, .. } = event {
         let name = format!("avs.gas.{}", ctx.name());
         ctx.metric_add(&name, receipt.gas_used as i128);
@@ -151,6 +151,12 @@ pub struct OperatorParams {
     /// Deregisters at this time.
     #[serde(default)]
     pub deregister_at: Option<Dur>,
+    /// Registers at this time instead of at the start.
+    #[serde(default)]
+    pub register_at: Option<Dur>,
+    /// Rotates to its next signing key at this time.
+    #[serde(default)]
+    pub rotate_at: Option<Dur>,
 }
 
 fn one() -> Located<f64> {
@@ -184,12 +190,15 @@ impl ActorParams for OperatorParams {
             book: book_of(env),
             pending: BTreeMap::new(),
             next_reply: 0,
+            key_index: 0,
         })
     }
 }
 
 const OP_REFRESH: u64 = 1;
 const OP_DEREGISTER: u64 = 2;
+const OP_REGISTER: u64 = 3;
+const OP_ROTATE: u64 = 4;
 const OP_REPLY_BASE: u64 = 1 << 32;
 
 /// An operator: registers, refreshes its key each epoch, answers tasks with the post-block value.
@@ -199,6 +208,8 @@ pub struct Operator {
     /// Replies waiting for their SLA delay: tag → (aggregator, body).
     pending: BTreeMap<u64, (ActorId, Vec<u8>)>,
     next_reply: u64,
+    /// Index of the signing key it registers and refreshes.
+    key_index: usize,
 }
 
 impl Operator {
@@ -287,8 +298,8 @@ impl Operator {
     }
 }
 
-impl Actor for Operator {
-    fn start(&mut self, ctx: &mut Ctx) {
+impl Operator {
+    fn register(&mut self, ctx: &mut Ctx) {
         let b = self.book.borrow();
         let me = ctx.address();
         let Some(info) = b.operator(me) else {
@@ -297,31 +308,65 @@ impl Actor for Operator {
         let reliable =
             self.params.answer_probability.value >= 1.0 && self.params.skip_refresh.value <= 0.0;
         let call = StakeRegistry::registerOperatorCall {
-            signingKey: info.keys[0].address(),
+            signingKey: info.keys[self.key_index].address(),
         };
         let registry = b.registry;
         send_main(ctx, &b, registry, &call, U256::ZERO);
         drop(b);
-        if reliable && self.params.deregister_at.is_none() {
+        if reliable
+            && self.params.deregister_at.is_none()
+            && self.params.register_at.is_none()
+            && self.params.rotate_at.is_none()
+        {
             self.book.borrow_mut().reliable.push(me);
         }
         self.schedule_refresh(ctx);
+    }
+}
+
+impl Actor for Operator {
+    fn start(&mut self, ctx: &mut Ctx) {
+        match self.params.register_at {
+            Some(at) => ctx.set_timer(at, OP_REGISTER),
+            None => self.register(ctx),
+        }
         if let Some(at) = self.params.deregister_at {
             ctx.set_timer(at, OP_DEREGISTER);
+        }
+        if let Some(at) = self.params.rotate_at {
+            ctx.set_timer(at, OP_ROTATE);
         }
     }
 
     fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
         record_gas(ctx, event);
         match event {
+            Event::Timer { tag: OP_REGISTER } => self.register(ctx),
+            Event::Timer { tag: OP_ROTATE } => {
+                self.key_index = 1;
+                let b = self.book.borrow();
+                let me = ctx.address();
+                if let Some(info) = b.operator(me) {
+                    let call = StakeRegistry::updateSigningKeyCall {
+                        k: info.keys[1].address(),
+                    };
+                    let registry = b.registry;
+                    send_main(ctx, &b, registry, &call, U256::ZERO);
+                }
+                drop(b);
+                ctx.note("rotates its signing key");
+            }
             Event::Timer { tag: OP_REFRESH } => {
+                // Without carry-forward, keys must be written again for every epoch (Q1).
+                let needed = !self.book.borrow().quirks.carry_forward;
                 let skip = self.params.skip_refresh.value;
-                if !(skip > 0.0 && ctx.rng().chance(skip)) {
+                if !needed {
+                } else if !(skip > 0.0 && ctx.rng().chance(skip)) {
                     let b = self.book.borrow();
                     let me = ctx.address();
                     if let Some(info) = b.operator(me) {
                         let call = StakeRegistry::updateSigningKeyCall {
-                            k: info.keys[0].address(),
+                            k: info.keys[self.key_index].address(),
                         };
                         let registry = b.registry;
                         send_main(ctx, &b, registry, &call, U256::ZERO);
@@ -727,9 +772,32 @@ pub struct KeeperParams {
     /// Main-chain blocks after `graceStart(e−1)` before it snapshots epoch e.
     #[serde(default)]
     pub delay_blocks: u64,
+    #[serde(default)]
+    pub mode: KeeperMode,
+    /// Operators a `partial` keeper leaves out of its snapshots.
+    #[serde(default)]
+    pub omit: Vec<Located<String>>,
+}
+
+/// How a keeper snapshots (spec §10: keeper and adversarial keeper).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum KeeperMode {
+    /// At `graceStart(e−1)`, with every operator.
+    #[default]
+    Honest,
+    /// Right after `start(e−1)`, before epoch e is sealed (Q11).
+    Early,
+    /// At `graceStart(e−1)`, leaving out the `omit` operators (Q11).
+    Partial,
+    /// Never snapshots (still refreshes weights).
+    Idle,
 }
 
 impl ActorParams for KeeperParams {
+    fn actor_refs(&self) -> Vec<Located<String>> {
+        self.omit.clone()
+    }
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
         Box::new(Keeper {
             params: self.clone(),
@@ -759,16 +827,21 @@ impl Keeper {
         } else {
             b.clock.start(cur + 1) + 1
         };
-        let grace = b.clock.grace_start(cur) + self.params.delay_blocks;
-        let snap = if head < grace {
-            grace
+        let snap_in = |e: u32| match self.params.mode {
+            KeeperMode::Early => b.clock.start(e) + 2,
+            _ => b.clock.grace_start(e) + self.params.delay_blocks,
+        };
+        let snap = if head < snap_in(cur) {
+            snap_in(cur)
         } else {
-            b.clock.grace_start(cur + 1) + self.params.delay_blocks
+            snap_in(cur + 1)
         };
         let (u, s) = (b.wake_for_main_block(update), b.wake_for_main_block(snap));
         drop(b);
         ctx.set_timer_at(SimTime(u), KEEP_UPDATE);
-        ctx.set_timer_at(SimTime(s), KEEP_SNAPSHOT);
+        if self.params.mode != KeeperMode::Idle {
+            ctx.set_timer_at(SimTime(s), KEEP_SNAPSHOT);
+        }
     }
 }
 
@@ -801,7 +874,19 @@ impl Actor for Keeper {
                 let head = main_head(ctx, &b);
                 // The tx lands in block head + 1, in the grace period of `cur`: it seals cur + 1.
                 let e = b.clock.current(head + 1) + 1;
-                let ops: Vec<Address> = b.operators.iter().map(|o| o.address).collect();
+                let omitted: Vec<Address> = self
+                    .params
+                    .omit
+                    .iter()
+                    .filter_map(|n| ctx.actor_by_name(&n.value))
+                    .map(|a| ctx.actor_address(a))
+                    .collect();
+                let ops: Vec<Address> = b
+                    .operators
+                    .iter()
+                    .map(|o| o.address)
+                    .filter(|a| !omitted.contains(a))
+                    .collect();
                 let em = b.epoch_manager;
                 let remotes: Vec<u64> = b.remotes.iter().map(|r| r.chain_id).collect();
                 for chain_id in remotes {
@@ -812,9 +897,11 @@ impl Actor for Keeper {
                     };
                     send_main(ctx, &b, em, &call, U256::from(BRIDGE_FEE));
                 }
-                let next = b.wake_for_main_block(
-                    b.clock.grace_start(b.clock.current(head + 1) + 1) + self.params.delay_blocks,
-                );
+                let following = b.clock.current(head + 1) + 1;
+                let next = b.wake_for_main_block(match self.params.mode {
+                    KeeperMode::Early => b.clock.start(following) + 2,
+                    _ => b.clock.grace_start(following) + self.params.delay_blocks,
+                });
                 drop(b);
                 ctx.metric_add("avs.snapshots_sent", 1);
                 ctx.set_timer_at(SimTime(next), KEEP_SNAPSHOT);
@@ -1008,6 +1095,9 @@ pub struct WriterParams {
     /// Keys it writes (0..keys).
     #[serde(default = "default_keys")]
     pub keys: u64,
+    /// Only this chain (default: a random chain of the protocol each time).
+    #[serde(default)]
+    pub chain: Option<Located<String>>,
 }
 
 fn default_write_every() -> Dur {
@@ -1049,7 +1139,11 @@ impl Actor for Writer {
                     .map(|c| (*c, b.state_manager(*c)))
                     .collect()
             };
-            let (chain, sm) = chains[ctx.rng().pick(chains.len())];
+            let only = self.params.chain.as_ref().and_then(|n| ctx.chain(&n.value));
+            let (chain, sm) = match only.and_then(|c| chains.iter().find(|x| x.0 == c)) {
+                Some(x) => *x,
+                None => chains[ctx.rng().pick(chains.len())],
+            };
             let key = U256::from(ctx.rng().below(self.params.keys.max(1)));
             let value = U256::from(1 + ctx.rng().below(1_000_000));
             ctx.send_tx(chain, sm, &StateManager::setValueCall { key, value });

@@ -43,6 +43,22 @@ alloy_sol_types::sol!(
     "sim/protocols/avs/artifacts/StateManager.json"
 );
 
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    RemoteChainVerifier,
+    "sim/protocols/avs/artifacts/RemoteChainVerifier.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    MainChainVerifier,
+    "sim/protocols/avs/artifacts/MainChainVerifier.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    DisputeResolver,
+    "sim/protocols/avs/artifacts/DisputeResolver.json"
+);
+
 /// ABI JSON of each deployed contract (for trace decoding).
 pub mod abi {
     pub const ALLOCATION: &str = include_str!("artifacts/AllocationManagerLite.json");
@@ -53,4 +69,7 @@ pub mod abi {
     pub const RECEIVER: &str = include_str!("artifacts/RegistryStateReceiver.json");
     pub const LIGHT_REGISTRY: &str = include_str!("artifacts/LightStakeRegistry.json");
     pub const STATE_MANAGER: &str = include_str!("artifacts/StateManager.json");
+    pub const REMOTE_VERIFIER: &str = include_str!("artifacts/RemoteChainVerifier.json");
+    pub const MAIN_VERIFIER: &str = include_str!("artifacts/MainChainVerifier.json");
+    pub const RESOLVER: &str = include_str!("artifacts/DisputeResolver.json");
 }

@@ -78,6 +78,23 @@ pub struct SnapshotInfo {
     pub processed: bool,
 }
 
+/// A challenge's lifecycle (detection-to-slash latency, accountability).
+#[derive(Debug, Clone, Default)]
+pub struct ChallengeRecord {
+    /// Index of the challenged proof in the proof store, if it came from there.
+    pub proof: Option<usize>,
+    pub challenger: String,
+    /// (chain id, user, key, block) of the challenged state.
+    pub source: (u64, Address, U256, u64),
+    pub operators: Vec<Address>,
+    pub submitted_ms: Option<u64>,
+    pub verified_ms: Option<u64>,
+    pub resolved_ms: Option<u64>,
+    pub success: Option<bool>,
+    /// Why it did not end in slashing, when it did not.
+    pub escape: Option<String>,
+}
+
 /// A task's lifecycle, for liveness.
 #[derive(Debug, Clone)]
 pub struct TaskRecord {
@@ -121,6 +138,24 @@ pub struct Book {
     pub first_consistent_ms: BTreeMap<(usize, u32), u64>,
     /// Operators that always answer and refresh (task liveness applies to their weight).
     pub reliable: Vec<Address>,
+    pub resolver: Address,
+    pub main_verifier: Address,
+    /// RemoteChainVerifier per source chain (M included).
+    pub verifiers: BTreeMap<ChainIdx, Address>,
+    pub slash_wad: U256,
+    pub deadline_blocks: u64,
+    /// Challenges by id.
+    pub challenges: BTreeMap<B256, ChallengeRecord>,
+    /// `OperatorSlashed` seen: (operator, time ms).
+    pub slashed: Vec<(Address, u64)>,
+    /// Operators that signed a wrong value (coalition members, stale signers).
+    pub signed_wrong: Vec<Address>,
+    /// Signing keys that leaked while current (a thief held them).
+    pub leaked_current: Vec<Address>,
+    /// An honest challenger takes part (accountability applies).
+    pub honest_challenger: bool,
+    /// Bridge adversary settings, set by `avs.bridge_adversary` actors at start.
+    pub bridge_adversary: Vec<super::relay::Adversary>,
 }
 
 pub type Shared = Rc<RefCell<Book>>;
@@ -289,6 +324,100 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         Vec::new(),
     )?;
 
+    let mcv = deploy_with(
+        g,
+        main,
+        "MainChainVerifier",
+        abi::MAIN_VERIFIER,
+        &MainChainVerifier::BYTECODE,
+        Vec::new(),
+    )?;
+    let resolver = deploy_with(
+        g,
+        main,
+        "DisputeResolver",
+        abi::RESOLVER,
+        &DisputeResolver::BYTECODE,
+        DisputeResolver::constructorCall {
+            registry_: registry,
+            allocation_: alloc,
+            verifier_: mcv,
+            flags_: bits,
+            slashWad_: U256::from((c.slash_fraction.value * 1e18).round() as u128),
+            deadlineBlocks_: U256::from(c.challenge_deadline_blocks),
+            setId: OPERATOR_SET,
+        }
+        .abi_encode(),
+    )?;
+    g.call(
+        main,
+        me,
+        resolver,
+        &DisputeResolver::setChallengeSubmitterCall {
+            s: first_of("avs.challenger"),
+        },
+    )?;
+    if q.slasher_wired {
+        g.call(
+            main,
+            me,
+            alloc,
+            &AllocationManagerLite::setSlasherCall { slasher_: resolver },
+        )?;
+    }
+    // The verifier pair on M itself reports over a bridge from M to M.
+    let bridge_self = deploy_with(
+        g,
+        main,
+        &format!("BridgeLite@{}->{}", c.main.value, c.main.value),
+        abi::BRIDGE,
+        &BridgeLite::BYTECODE,
+        BridgeLite::constructorCall { flags_: bits }.abi_encode(),
+    )?;
+    let remote_verifier = |g: &mut Genesis,
+                           chain: ChainIdx,
+                           label: &str,
+                           sm: Address,
+                           bridge: Address|
+     -> Result<Address, String> {
+        deploy_with(
+            g,
+            chain,
+            &format!("RemoteChainVerifier@{label}"),
+            abi::REMOTE_VERIFIER,
+            &RemoteChainVerifier::BYTECODE,
+            RemoteChainVerifier::constructorCall {
+                sm,
+                bridge_: bridge,
+                mainVerifier_: mcv,
+                mainChainId_: U256::from(main_chain_id),
+                flags_: bits,
+            }
+            .abi_encode(),
+        )
+    };
+    let mut verifiers = BTreeMap::new();
+    let rv_main = remote_verifier(g, main, &c.main.value, main_sm, bridge_self)?;
+    verifiers.insert(main, rv_main);
+    g.call(
+        main,
+        me,
+        bridge_self,
+        &BridgeLite::authoriseSenderCall {
+            sender: rv_main,
+            ok: true,
+        },
+    )?;
+    g.call(
+        main,
+        me,
+        mcv,
+        &MainChainVerifier::addRemoteVerifierCall {
+            bridge: bridge_self,
+            verifier: rv_main,
+        },
+    )?;
+
     let mut block_ms = BTreeMap::new();
     let mut genesis_ts = BTreeMap::new();
     let mut chain_ids = BTreeMap::new();
@@ -374,6 +503,26 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
                 receiver,
             },
         )?;
+        let rv = remote_verifier(g, chain, &r.value, sm, bridge_in)?;
+        verifiers.insert(chain, rv);
+        g.call(
+            chain,
+            me,
+            bridge_in,
+            &BridgeLite::authoriseSenderCall {
+                sender: rv,
+                ok: true,
+            },
+        )?;
+        g.call(
+            main,
+            me,
+            mcv,
+            &MainChainVerifier::addRemoteVerifierCall {
+                bridge: bridge_out,
+                verifier: rv,
+            },
+        )?;
         remotes.push(Remote {
             name: r.value.clone(),
             chain,
@@ -440,7 +589,7 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         sender,
         main_state_manager: main_sm,
         remotes: remotes.clone(),
-        domain: digest::domain_separator(main_chain_id, Address::ZERO),
+        domain: digest::domain_separator(main_chain_id, resolver),
         confirmations: c.confirmations,
         operators,
         proofs: Vec::new(),
@@ -451,6 +600,17 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         verdicts_checked: 0,
         first_consistent_ms: BTreeMap::new(),
         reliable: Vec::new(),
+        resolver,
+        main_verifier: mcv,
+        verifiers: verifiers.clone(),
+        slash_wad: U256::from((c.slash_fraction.value * 1e18).round() as u128),
+        deadline_blocks: c.challenge_deadline_blocks,
+        challenges: BTreeMap::new(),
+        slashed: Vec::new(),
+        signed_wrong: Vec::new(),
+        leaked_current: Vec::new(),
+        honest_challenger: actors.iter().any(|a| a.2 == "avs.challenger"),
+        bridge_adversary: Vec::new(),
     };
     let shared: Shared = Rc::new(RefCell::new(book));
 
@@ -462,7 +622,7 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
             r,
             main,
             main_chain_id,
-            relay::Latency::new(c.bridge_latency),
+            relay::Policy::new(&shared, c.bridge_latency),
         ));
         g.call(
             r.chain,
@@ -470,7 +630,32 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
             r.bridge_in,
             &BridgeLite::setRelayerCall { relayer_: relayer },
         )?;
+        // Verification reports, Rᵢ → M.
+        let relayer = g.add_bridge_route(relay::plain_route(
+            format!("avs/{}->{}", r.name, c.main.value),
+            (r.chain, r.bridge_in, r.chain_id),
+            (main, r.bridge_out),
+            relay::Policy::new(&shared, c.bridge_latency),
+        ));
+        g.call(
+            main,
+            me,
+            r.bridge_out,
+            &BridgeLite::setRelayerCall { relayer_: relayer },
+        )?;
     }
+    let relayer = g.add_bridge_route(relay::plain_route(
+        format!("avs/{}->{}", c.main.value, c.main.value),
+        (main, bridge_self, main_chain_id),
+        (main, bridge_self),
+        relay::Policy::new(&shared, c.bridge_latency),
+    ));
+    g.call(
+        main,
+        me,
+        bridge_self,
+        &BridgeLite::setRelayerCall { relayer_: relayer },
+    )?;
 
     let metrics_view = shared.clone();
     Ok(Setup {

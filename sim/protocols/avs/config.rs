@@ -40,6 +40,16 @@ pub struct AvsConfig {
     /// Stakes of individual operators by actor name.
     #[serde(default)]
     pub stakes: BTreeMap<String, u64>,
+    /// Anyone may submit challenges (the latest design); default: only the challenge submitter
+    /// (the first `avs.challenger`), as in the seed.
+    #[serde(default)]
+    pub open_challenges: bool,
+    /// Resolution deadline in main-chain blocks after submission (Q17).
+    #[serde(default = "default_deadline")]
+    pub challenge_deadline_blocks: u64,
+    /// Fraction of magnitude slashed per successful challenge, in (0, 1].
+    #[serde(default = "default_slash")]
+    pub slash_fraction: Located<f64>,
     /// Blocks a task's block must be behind the head of its chain.
     #[serde(default = "default_confirmations")]
     pub confirmations: u64,
@@ -56,6 +66,12 @@ fn default_latency() -> DurRange {
 }
 fn default_stake() -> u64 {
     100
+}
+fn default_deadline() -> u64 {
+    100
+}
+fn default_slash() -> Located<f64> {
+    Located::new(Default::default(), 0.1)
 }
 fn default_confirmations() -> u64 {
     2
@@ -85,6 +101,16 @@ pub struct FlagOverrides {
     pub replica_sequence: Option<bool>,
     pub replica_full_replace: Option<bool>,
     pub guid_per_block: Option<bool>,
+    pub verifier_uses_source_chain_id: Option<bool>,
+    pub late_challenge_guard: Option<bool>,
+    pub slasher_wired: Option<bool>,
+    pub challenge_key_at_epoch: Option<bool>,
+    pub challenge_id_includes_value: Option<bool>,
+    pub bond_to_challenger: Option<bool>,
+    pub treasury_sweep: Option<bool>,
+    pub challenge_deadline: Option<bool>,
+    pub isolate_slash_failures: Option<bool>,
+    pub verify_past_blocks_only: Option<bool>,
 }
 
 /// Resolved flags (true = intended behaviour).
@@ -101,6 +127,19 @@ pub struct Quirks {
     pub replica_full_replace: bool,
     /// Intended: guids from a nonce (faithful `guid_per_block`).
     pub guid_nonce: bool,
+    pub verifier_uses_source_chain_id: bool,
+    pub late_challenge_guard: bool,
+    pub slasher_wired: bool,
+    pub challenge_key_at_epoch: bool,
+    pub challenge_id_includes_value: bool,
+    pub bond_to_challenger: bool,
+    pub treasury_sweep: bool,
+    /// Intended: no resolution deadline (faithful `challenge_deadline`).
+    pub no_challenge_deadline: bool,
+    pub isolate_slash_failures: bool,
+    pub verify_past_blocks_only: bool,
+    /// Mode, not a quirk: anyone may challenge (the latest design); off = the seed's submitter.
+    pub open_challenges: bool,
     pub max_epoch_staleness: u32,
 }
 
@@ -119,6 +158,17 @@ impl Quirks {
             self.replica_sequence,
             self.replica_full_replace,
             self.guid_nonce,
+            self.verifier_uses_source_chain_id,
+            self.late_challenge_guard,
+            self.slasher_wired,
+            self.challenge_key_at_epoch,
+            self.challenge_id_includes_value,
+            self.bond_to_challenger,
+            self.treasury_sweep,
+            self.no_challenge_deadline,
+            self.isolate_slash_failures,
+            self.verify_past_blocks_only,
+            self.open_challenges,
         ];
         for (i, on) in set.iter().enumerate() {
             if *on {
@@ -144,6 +194,23 @@ impl Quirks {
             ("replica_sequence", self.replica_sequence),
             ("replica_full_replace", self.replica_full_replace),
             ("guid_nonce", self.guid_nonce),
+            (
+                "verifier_uses_source_chain_id",
+                self.verifier_uses_source_chain_id,
+            ),
+            ("late_challenge_guard", self.late_challenge_guard),
+            ("slasher_wired", self.slasher_wired),
+            ("challenge_key_at_epoch", self.challenge_key_at_epoch),
+            (
+                "challenge_id_includes_value",
+                self.challenge_id_includes_value,
+            ),
+            ("bond_to_challenger", self.bond_to_challenger),
+            ("treasury_sweep", self.treasury_sweep),
+            ("no_challenge_deadline", self.no_challenge_deadline),
+            ("isolate_slash_failures", self.isolate_slash_failures),
+            ("verify_past_blocks_only", self.verify_past_blocks_only),
+            ("open_challenges", self.open_challenges),
         ]
     }
 }
@@ -165,6 +232,13 @@ impl AvsConfig {
                 format!("grace_period must satisfy 0 < P < L = {l}, got {p}"),
             )
             .with_hint("the spec's presets: sim 40/8, spotted 45000/6400, seed 50400/7200"));
+        }
+        let f = self.slash_fraction.value;
+        if !(f > 0.0 && f <= 1.0) {
+            return Err(ScenarioError::at(
+                self.slash_fraction.loc,
+                format!("slash_fraction must be in (0, 1], got {f}"),
+            ));
         }
         if self.remotes.is_empty() {
             return Err(ScenarioError::new(
@@ -197,6 +271,17 @@ impl AvsConfig {
             replica_sequence: f.replica_sequence.unwrap_or(i),
             replica_full_replace: f.replica_full_replace.unwrap_or(i),
             guid_nonce: !f.guid_per_block.unwrap_or(!i),
+            verifier_uses_source_chain_id: f.verifier_uses_source_chain_id.unwrap_or(i),
+            late_challenge_guard: f.late_challenge_guard.unwrap_or(i),
+            slasher_wired: f.slasher_wired.unwrap_or(i),
+            challenge_key_at_epoch: f.challenge_key_at_epoch.unwrap_or(i),
+            challenge_id_includes_value: f.challenge_id_includes_value.unwrap_or(i),
+            bond_to_challenger: f.bond_to_challenger.unwrap_or(i),
+            treasury_sweep: f.treasury_sweep.unwrap_or(i),
+            no_challenge_deadline: !f.challenge_deadline.unwrap_or(!i),
+            isolate_slash_failures: f.isolate_slash_failures.unwrap_or(i),
+            verify_past_blocks_only: f.verify_past_blocks_only.unwrap_or(i),
+            open_challenges: self.open_challenges,
             max_epoch_staleness: self.max_epoch_staleness.unwrap_or(if i { 1 } else { 0 }),
         }
     }

@@ -22,6 +22,14 @@ pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
         Box::new(ReplicaConsistency(shared.clone())),
         Box::new(TaskLiveness(shared.clone())),
         Box::new(ReplicaLiveness(shared.clone())),
+        Box::new(Accountability(shared.clone())),
+        Box::new(NonFrameability(shared.clone())),
+        Box::new(BondAccounting(shared.clone())),
+        Box::new(SlashingBounds {
+            book: shared.clone(),
+            last_head: u64::MAX,
+            last: BTreeMap::new(),
+        }),
     ]
 }
 
@@ -332,6 +340,205 @@ impl Invariant for ReplicaLiveness {
     }
 }
 
+/// Invariant 5: every stored wrong proof ends with all its signers slashed, when an honest
+/// challenger exists. The detail names why each escape happened.
+struct Accountability(Shared);
+
+impl Invariant for Accountability {
+    fn name(&self) -> &str {
+        "avs.accountability"
+    }
+    fn kind(&self) -> CheckKind {
+        CheckKind::Eventually
+    }
+    fn check(&mut self, _probe: &mut Probe) -> Result<(), String> {
+        let b = self.0.borrow();
+        if !b.honest_challenger {
+            return Ok(());
+        }
+        let mut escapes = Vec::new();
+        for (i, p) in b.proofs.iter().enumerate() {
+            if p.correct {
+                continue;
+            }
+            let unslashed: Vec<&Address> = p
+                .signers
+                .iter()
+                .filter(|op| !b.slashed.iter().any(|s| s.0 == **op && s.1 >= p.at_ms))
+                .collect();
+            if unslashed.is_empty() {
+                continue;
+            }
+            let c = b.challenges.values().find(|c| c.proof == Some(i));
+            let cause = match c {
+                None => "never challenged".to_string(),
+                Some(c) if c.verified_ms.is_none() => {
+                    if b.quirks.verifier_uses_source_chain_id
+                        || p.state.chain_id as u64 == b.main_chain_id
+                    {
+                        "verification never arrived".to_string()
+                    } else {
+                        "verification reported under M's chain id (Q6)".to_string()
+                    }
+                }
+                Some(c) if c.resolved_ms.is_none() => {
+                    if !b.quirks.slasher_wired {
+                        "resolution reverts: slasher not wired (Q8)".to_string()
+                    } else {
+                        "never resolved (deadline or failing slash)".to_string()
+                    }
+                }
+                Some(_) => "resolved without slashing every signer".to_string(),
+            };
+            escapes.push(format!(
+                "proof #{i}: {} signers unslashed, {cause}",
+                unslashed.len()
+            ));
+        }
+        match escapes.first() {
+            None => Ok(()),
+            Some(first) => Err(format!(
+                "{} wrong proofs escaped (first: {first})",
+                escapes.len()
+            )),
+        }
+    }
+}
+
+/// Invariant 6: an operator that signed no wrong value and whose current key never leaked is
+/// never slashed (a retired key must not frame it).
+struct NonFrameability(Shared);
+
+impl Invariant for NonFrameability {
+    fn name(&self) -> &str {
+        "avs.honest_non_frameability"
+    }
+    fn kind(&self) -> CheckKind {
+        CheckKind::Always
+    }
+    fn check(&mut self, _probe: &mut Probe) -> Result<(), String> {
+        let b = self.0.borrow();
+        for (op, at) in &b.slashed {
+            if !b.signed_wrong.contains(op) && !b.leaked_current.contains(op) {
+                let name = b.operator(*op).map(|o| o.name.clone()).unwrap_or_default();
+                return Err(format!("honest operator {name} slashed at {at}ms"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Invariant 7: the resolver's balance equals open bonds + credits + trapped + treasury.
+struct BondAccounting(Shared);
+
+impl Invariant for BondAccounting {
+    fn name(&self) -> &str {
+        "avs.bond_accounting"
+    }
+    fn kind(&self) -> CheckKind {
+        CheckKind::Always
+    }
+    fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
+        let (main, r) = {
+            let b = self.0.borrow();
+            (b.main, b.resolver)
+        };
+        let v = |probe: &mut Probe, data: Vec<u8>| -> Result<U256, String> {
+            let out = probe
+                .view_raw(main, r, data.into())
+                .map_err(|e| e.to_string())?;
+            Ok(U256::from_be_slice(&out[..32]))
+        };
+        use alloy_sol_types::SolCall;
+        let open = v(probe, DisputeResolver::openBondsCall {}.abi_encode())?;
+        let credits = v(probe, DisputeResolver::totalCreditsCall {}.abi_encode())?;
+        let trapped = v(probe, DisputeResolver::trappedCall {}.abi_encode())?;
+        let treasury = v(probe, DisputeResolver::treasuryCall {}.abi_encode())?;
+        let balance = probe.balance(main, r);
+        let owed = open + credits + trapped + treasury;
+        if balance != owed {
+            return Err(format!(
+                "resolver holds {balance} wei, accounts for {owed} (open {open}, credits {credits}, trapped {trapped}, treasury {treasury})"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Invariant 8: each slash lowers currentMag and maxMag by exactly ceil(currentMag · wad / WAD);
+/// 0 ≤ currentMag ≤ maxMag ≤ WAD; shares never grow.
+struct SlashingBounds {
+    book: Shared,
+    last_head: u64,
+    last: BTreeMap<Address, (U256, U256, U256)>,
+}
+
+impl Invariant for SlashingBounds {
+    fn name(&self) -> &str {
+        "avs.slashing_bounds"
+    }
+    fn kind(&self) -> CheckKind {
+        CheckKind::Always
+    }
+    fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
+        let (main, alloc, wad, ops) = {
+            let b = self.book.borrow();
+            let ops: Vec<Address> = b.operators.iter().map(|o| o.address).collect();
+            (b.main, b.allocation, b.slash_wad, ops)
+        };
+        let head = probe.head(main).number;
+        if head == self.last_head {
+            return Ok(());
+        }
+        self.last_head = head;
+        let unit = U256::from(super::book::TOKEN);
+        let s = super::book::STRATEGY;
+        for op in ops {
+            let cur = probe
+                .view(
+                    main,
+                    alloc,
+                    &AllocationManagerLite::currentMagnitudeCall { _0: op, _1: s },
+                )
+                .map_err(|e| e.to_string())?;
+            let max = probe
+                .view(
+                    main,
+                    alloc,
+                    &AllocationManagerLite::maxMagnitudeCall { _0: op, _1: s },
+                )
+                .map_err(|e| e.to_string())?;
+            let shares = probe
+                .view(
+                    main,
+                    alloc,
+                    &AllocationManagerLite::sharesCall { _0: op, _1: s },
+                )
+                .map_err(|e| e.to_string())?;
+            if cur > max || max > unit {
+                return Err(format!("{op}: currentMag {cur}, maxMag {max}"));
+            }
+            if let Some((pc, pm, ps)) = self.last.get(&op).copied() {
+                if shares > ps {
+                    return Err(format!("{op}: shares grew from {ps} to {shares}"));
+                }
+                if cur != pc {
+                    let slashed = (pc * wad).div_ceil(unit);
+                    if pc - cur != slashed || pm - max != slashed {
+                        return Err(format!(
+                            "{op}: magnitude fell by {} / {}, expected {slashed}",
+                            pc - cur,
+                            pm - max
+                        ));
+                    }
+                }
+            }
+            self.last.insert(op, (cur, max, shares));
+        }
+        Ok(())
+    }
+}
+
 /// End-of-run metrics.
 pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> {
     let b = book.borrow();
@@ -371,7 +578,70 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
             Value::Real(w),
         ));
     }
+    // Accountability and detection-to-slash latency.
+    let wrong_stored = b.proofs.iter().filter(|p| !p.correct).count();
+    let mut slashed_proofs = 0;
+    let mut latencies = Vec::new();
+    for p in b.proofs.iter().filter(|p| !p.correct) {
+        let times: Vec<u64> = p
+            .signers
+            .iter()
+            .filter_map(|op| {
+                b.slashed
+                    .iter()
+                    .find(|s| s.0 == *op && s.1 >= p.at_ms)
+                    .map(|s| s.1)
+            })
+            .collect();
+        if times.len() == p.signers.len() {
+            slashed_proofs += 1;
+            let last = times.iter().copied().max().unwrap_or(p.at_ms);
+            latencies.push((last - p.at_ms) as f64 / 1000.0);
+        }
+    }
+    out.push((
+        "avs.wrong_proofs_slashed".to_string(),
+        Value::Int(slashed_proofs),
+    ));
+    out.push((
+        "avs.wrong_proofs_escaped".to_string(),
+        Value::Int(wrong_stored as i128 - slashed_proofs),
+    ));
+    if let Some(max) = latencies.iter().copied().reduce(f64::max) {
+        out.push(("avs.detection_to_slash_s_max".to_string(), Value::Real(max)));
+    }
+    out.push((
+        "avs.operators_slashed".to_string(),
+        Value::Int(b.slashed.len() as i128),
+    ));
+    let resolved = b
+        .challenges
+        .values()
+        .filter(|c| c.resolved_ms.is_some())
+        .count();
+    out.push((
+        "avs.challenges_resolved".to_string(),
+        Value::Int(resolved as i128),
+    ));
     let cur = b.clock.current(probe.head(b.main).number);
+    // Stored weights per operator for the first epochs (what registrations and removals did).
+    let (main, registry) = (b.main, b.registry);
+    for o in &b.operators {
+        for e in 1..=(cur + 1).min(4) {
+            let w = probe
+                .view(
+                    main,
+                    registry,
+                    &StakeRegistry::getOperatorWeightAtEpochCall { op: o.address, e },
+                )
+                .unwrap_or_default();
+            let tokens = (w / U256::from(super::book::TOKEN)).to::<u64>();
+            out.push((
+                format!("avs.weight.{}.e{e}", o.name),
+                Value::Int(tokens as i128),
+            ));
+        }
+    }
     out.push(("avs.final_epoch".to_string(), Value::Int(cur as i128)));
     for (name, on) in b.quirks.listing() {
         out.push((format!("avs.flag.{name}"), Value::Int(on as i128)));

@@ -4,6 +4,7 @@
 //! and consumers as actors. Every quirk of the real implementation sits behind a flag.
 
 mod actors;
+mod adversaries;
 pub mod bindings;
 mod book;
 pub mod config;
@@ -21,6 +22,7 @@ use crate::scenario::yaml::{from_node, Located, Node};
 pub use actors::{
     AggregatorParams, ConsumerParams, KeeperParams, OperatorParams, OwnerParams, WriterParams,
 };
+pub use adversaries::{BridgeAdversaryParams, ChallengerParams, CoalitionParams, KeyThiefParams};
 pub use book::{Book, Proof, Remote};
 pub use config::AvsConfig;
 
@@ -38,6 +40,10 @@ pub const INVARIANTS: &[&str] = &[
     "avs.replica_consistency",
     "avs.task_liveness",
     "avs.replica_liveness",
+    "avs.accountability",
+    "avs.honest_non_frameability",
+    "avs.bond_accounting",
+    "avs.slashing_bounds",
 ];
 
 impl Protocol for AvsProtocol {
@@ -60,6 +66,10 @@ impl Protocol for AvsProtocol {
             "owner",
             "consumer",
             "writer",
+            "challenger",
+            "coalition",
+            "key_thief",
+            "bridge_adversary",
         ]
     }
     fn invariants(&self) -> &'static [&'static str] {
@@ -85,6 +95,18 @@ impl Protocol for AvsProtocol {
             }
             "consumer" => Ok(Box::new(from_node::<ConsumerParams>(params)?)),
             "writer" => Ok(Box::new(from_node::<WriterParams>(params)?)),
+            "challenger" => {
+                let p = from_node::<ChallengerParams>(params)?;
+                p.validate()?;
+                Ok(Box::new(p))
+            }
+            "coalition" => Ok(Box::new(from_node::<CoalitionParams>(params)?)),
+            "key_thief" => Ok(Box::new(from_node::<KeyThiefParams>(params)?)),
+            "bridge_adversary" => {
+                let p = from_node::<BridgeAdversaryParams>(params)?;
+                p.validate()?;
+                Ok(Box::new(p))
+            }
             other => Err(ScenarioError::new(format!(
                 "unknown avs actor kind `{other}`"
             ))),
