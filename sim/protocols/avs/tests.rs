@@ -381,3 +381,225 @@ fn no_carry_forward() {
         assert_eq!(f.verdict(d, data), expected, "flags {flags:#b}");
     }
 }
+
+mod replica_property {
+    //! Replica consistency over random operator update sequences and bridge delivery orders.
+
+    use super::*;
+    use crate::protocols::avs::epoch::EpochClock;
+    use alloy_sol_types::SolValue;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        Rotate(usize),
+        Deregister(usize),
+        Register(usize),
+        Threshold(u64),
+        Snapshot,
+        Idle,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0..3usize).prop_map(Step::Rotate),
+            (0..3usize).prop_map(Step::Deregister),
+            (0..3usize).prop_map(Step::Register),
+            (1..300u64).prop_map(Step::Threshold),
+            Just(Step::Snapshot),
+            Just(Step::Snapshot),
+            Just(Step::Idle),
+        ]
+    }
+
+    struct Snap {
+        epoch: u32,
+        block: u64,
+        seq: u64,
+        payload: Vec<u8>,
+        data: EpochData,
+    }
+
+    type EpochData = (U256, Vec<(Address, U256)>);
+
+    fn read(chain: &mut Chain, registry: Address, e: u32, ops: &[Address]) -> EpochData {
+        let mut v = Views(chain, registry);
+        let t = v.threshold(e);
+        (
+            t,
+            ops.iter()
+                .map(|op| (v.key(e, *op), v.weight(e, *op)))
+                .collect(),
+        )
+    }
+
+    fn run(steps: Vec<Step>, order: Vec<usize>, sequenced: bool) -> Result<(), TestCaseError> {
+        // Intended reads (carry-forward, registration-aware weights, last write wins).
+        let mut f = fixture(0b1111, Some(200));
+        let clock = EpochClock {
+            genesis: 0,
+            length: 40,
+            grace: 8,
+        };
+        let owner = Address::with_last_byte(0xee);
+        let receiver = Address::with_last_byte(0xaa);
+        let light_flags = if sequenced { 1u64 << 7 } else { 0 };
+        let light = deploy(
+            &mut f.chain,
+            owner,
+            &LightStakeRegistry::BYTECODE,
+            LightStakeRegistry::constructorCall {
+                receiver_: receiver,
+                flags_: U256::from(light_flags),
+            }
+            .abi_encode(),
+        );
+        let mut registered = [true; 3];
+        let mut next_key = 0x40u8;
+        let mut snaps: Vec<Snap> = Vec::new();
+        let mut seqs: std::collections::BTreeMap<u32, u64> = Default::default();
+        for (i, s) in steps.iter().enumerate() {
+            let b = f.chain.head().number;
+            let now = |f: &Fixture| f.chain.head().number;
+            match s {
+                Step::Rotate(o) if registered[*o] => {
+                    next_key += 1;
+                    let k = Key::from_secret(B256::with_last_byte(next_key)).unwrap();
+                    call(
+                        &mut f.chain,
+                        f.ops[*o],
+                        f.registry,
+                        &StakeRegistry::updateSigningKeyCall { k: k.address() },
+                    );
+                }
+                Step::Deregister(o) if registered[*o] => {
+                    registered[*o] = false;
+                    call(
+                        &mut f.chain,
+                        f.ops[*o],
+                        f.registry,
+                        &StakeRegistry::deregisterOperatorCall {},
+                    );
+                }
+                Step::Register(o) if !registered[*o] => {
+                    registered[*o] = true;
+                    next_key += 1;
+                    let k = Key::from_secret(B256::with_last_byte(next_key)).unwrap();
+                    call(
+                        &mut f.chain,
+                        f.ops[*o],
+                        f.registry,
+                        &StakeRegistry::registerOperatorCall {
+                            signingKey: k.address(),
+                        },
+                    );
+                }
+                Step::Threshold(t) => call(
+                    &mut f.chain,
+                    owner,
+                    f.registry,
+                    &StakeRegistry::updateStakeThresholdCall {
+                        w: U256::from(*t) * U256::from(TOKEN),
+                    },
+                ),
+                Step::Snapshot => {
+                    // Alternately the next (possibly unsealed) and the last sealed epoch.
+                    let e = clock.effective(b) - (i as u32 % 2);
+                    let data = read(&mut f.chain, f.registry, e, &f.ops);
+                    let keys: Vec<Address> = data.1.iter().map(|x| x.0).collect();
+                    let weights: Vec<U256> = data.1.iter().map(|x| x.1).collect();
+                    let seq = {
+                        let s = seqs.entry(e).or_insert(0);
+                        *s += 1;
+                        *s
+                    };
+                    let payload = if sequenced {
+                        (e, seq, f.ops.clone(), keys, weights, data.0).abi_encode_params()
+                    } else {
+                        (e, f.ops.clone(), keys, weights, data.0).abi_encode_params()
+                    };
+                    snaps.push(Snap {
+                        epoch: e,
+                        block: b,
+                        seq,
+                        payload,
+                        data,
+                    });
+                }
+                _ => {}
+            }
+            let n = now(&f) + 1;
+            f.chain.build_block(SimTime(n * 12_000), &mut |_| true);
+        }
+        // The bridge delivers every snapshot, in the generated order.
+        let mut delivered: Vec<usize> = Vec::new();
+        for k in order.iter().map(|k| k % snaps.len().max(1)) {
+            if snaps.is_empty() || delivered.contains(&k) {
+                continue;
+            }
+            delivered.push(k);
+            call(
+                &mut f.chain,
+                receiver,
+                light,
+                &LightStakeRegistry::processEpochUpdateCall {
+                    data: snaps[k].payload.clone().into(),
+                },
+            );
+        }
+        for (k, snap) in snaps.iter().enumerate() {
+            if !delivered.contains(&k) {
+                delivered.push(k);
+                call(
+                    &mut f.chain,
+                    receiver,
+                    light,
+                    &LightStakeRegistry::processEpochUpdateCall {
+                        data: snap.payload.clone().into(),
+                    },
+                );
+            }
+        }
+        // Which snapshot does the replica hold for each epoch? Sequenced: the highest number;
+        // otherwise the last delivered.
+        let epochs: std::collections::BTreeSet<u32> = snaps.iter().map(|s| s.epoch).collect();
+        for e in epochs {
+            let held = if sequenced {
+                snaps
+                    .iter()
+                    .filter(|s| s.epoch == e)
+                    .max_by_key(|s| s.seq)
+                    .unwrap()
+            } else {
+                let k = *delivered
+                    .iter()
+                    .rev()
+                    .find(|k| snaps[**k].epoch == e)
+                    .unwrap();
+                &snaps[k]
+            };
+            let replica = read(&mut f.chain, light, e, &f.ops);
+            // The replica holds exactly what that snapshot carried.
+            prop_assert_eq!(&replica, &held.data, "epoch {}", e);
+            // A snapshot taken once the epoch was sealed carries M's final data.
+            if e > 0 && held.block >= clock.grace_start(e - 1) {
+                let on_main = read(&mut f.chain, f.registry, e, &f.ops);
+                prop_assert_eq!(&replica, &on_main, "sealed epoch {} differs from M", e);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+        #[test]
+        fn replica_holds_the_deciding_snapshot(
+            steps in proptest::collection::vec(step(), 20..60),
+            order in proptest::collection::vec(0..64usize, 0..64),
+            sequenced in any::<bool>(),
+        ) {
+            run(steps, order, sequenced)?;
+        }
+    }
+}
