@@ -105,6 +105,11 @@ pub(crate) fn verify(
     let onchain = match ctx.view(chain, registry, &call) {
         Ok(magic) if magic.0 == [0x16, 0x26, 0xba, 0x7e] => Ok(()),
         Ok(other) => Err(format!("returned {other}")),
+        Err(crate::engine::ctx::CallError::View(crate::chain::ViewError::Revert(data))) => {
+            Err(digest::error_name(&data, digest::SIGNATURE_ERRORS)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("reverted 0x{}", alloy_primitives::hex::encode(&data))))
+        }
         Err(e) => Err(e.to_string()),
     };
     let rules = (chain == main).then(|| MainRules {
@@ -1148,6 +1153,152 @@ impl Actor for Writer {
             let value = U256::from(1 + ctx.rng().below(1_000_000));
             ctx.send_tx(chain, sm, &StateManager::setValueCall { key, value });
             ctx.set_timer(self.params.every, WRITE);
+        }
+    }
+}
+
+// ---- rewards initiator ------------------------------------------------------------------------
+
+/// How an epoch's pool is split (spec §8).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardRule {
+    /// score = weight · completed tasks.
+    #[default]
+    Weighted,
+    /// score = completed tasks.
+    PerTask,
+}
+
+/// Parameters of an `avs.rewards` (the rewards initiator).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewardsParams {
+    /// Main-chain blocks after `end(e)` before it submits epoch e (time for challenges).
+    #[serde(default = "default_reward_delay")]
+    pub delay_blocks: u64,
+    #[serde(default)]
+    pub rule: RewardRule,
+    /// Slashed operators forfeit their share.
+    #[serde(default = "yes")]
+    pub forfeit_on_slash: bool,
+}
+
+fn default_reward_delay() -> u64 {
+    100
+}
+fn yes() -> bool {
+    true
+}
+
+impl ActorParams for RewardsParams {
+    fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        Box::new(Rewards {
+            params: self.clone(),
+            book: book_of(env),
+            next_epoch: 1,
+            dust: U256::ZERO,
+        })
+    }
+}
+
+const REWARD: u64 = 1;
+
+/// Submits each epoch's rewards once, from the proof store: completed correct tasks per operator.
+pub struct Rewards {
+    params: RewardsParams,
+    book: Shared,
+    next_epoch: u32,
+    /// Undistributed remainder (rounding dust) over all epochs.
+    dust: U256,
+}
+
+impl Rewards {
+    fn schedule(&self, ctx: &mut Ctx) {
+        let b = self.book.borrow();
+        let at = b.wake_for_main_block(b.clock.end(self.next_epoch) + self.params.delay_blocks);
+        drop(b);
+        ctx.set_timer_at(SimTime(at), REWARD);
+    }
+
+    fn submit(&mut self, ctx: &mut Ctx) {
+        let e = self.next_epoch;
+        let (main, registry, rewards, pool, proofs, slashed, ops) = {
+            let b = self.book.borrow();
+            (
+                b.main,
+                b.registry,
+                b.rewards,
+                b.reward_pool,
+                b.proofs.clone(),
+                b.slashed.iter().map(|s| s.0).collect::<Vec<_>>(),
+                b.operators.iter().map(|o| o.address).collect::<Vec<_>>(),
+            )
+        };
+        let mut data = ViewData {
+            ctx,
+            chain: main,
+            registry,
+        };
+        let mut scores = Vec::new();
+        for op in &ops {
+            let completed = proofs
+                .iter()
+                .filter(|p| p.reference == e && p.correct && p.signers.contains(op))
+                .count() as u64;
+            let forfeit = self.params.forfeit_on_slash && slashed.contains(op);
+            let score = if forfeit {
+                U256::ZERO
+            } else {
+                match self.params.rule {
+                    RewardRule::Weighted => data.weight(e, *op) * U256::from(completed),
+                    RewardRule::PerTask => U256::from(completed),
+                }
+            };
+            scores.push(score);
+        }
+        let total: U256 = scores.iter().copied().sum();
+        // The contract caps each epoch at the pool, so the dust is tracked, not paid out.
+        let pot = pool;
+        if total.is_zero() {
+            ctx.note(format!("no rewards for epoch {e}: no completed tasks"));
+            return;
+        }
+        let amounts: Vec<U256> = scores.iter().map(|s| pot * *s / total).collect();
+        let paid: U256 = amounts.iter().copied().sum();
+        self.dust += pot - paid;
+        let call = RewardsLite::submitRewardsCall {
+            epoch: e,
+            ops: ops.clone(),
+            amounts: amounts.clone(),
+        };
+        let b = self.book.borrow();
+        send_main(ctx, &b, rewards, &call, U256::ZERO);
+        drop(b);
+        let mut b = self.book.borrow_mut();
+        for (op, a) in ops.iter().zip(&amounts) {
+            b.rewards_paid.push((e, *op, *a));
+        }
+    }
+}
+
+impl Actor for Rewards {
+    fn start(&mut self, ctx: &mut Ctx) {
+        self.schedule(ctx);
+    }
+
+    fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        record_gas(ctx, event);
+        match event {
+            Event::Timer { tag: REWARD } => {
+                self.submit(ctx);
+                self.next_epoch += 1;
+                self.schedule(ctx);
+            }
+            Event::Receipt { receipt, .. } if !receipt.status.is_success() => {
+                ctx.metric_add("avs.rewards_tx_reverted", 1);
+            }
+            _ => {}
         }
     }
 }

@@ -59,6 +59,12 @@ alloy_sol_types::sol!(
     "sim/protocols/avs/artifacts/DisputeResolver.json"
 );
 
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    RewardsLite,
+    "sim/protocols/avs/artifacts/RewardsLite.json"
+);
+
 /// ABI JSON of each deployed contract (for trace decoding).
 pub mod abi {
     pub const ALLOCATION: &str = include_str!("artifacts/AllocationManagerLite.json");
@@ -71,5 +77,6 @@ pub mod abi {
     pub const STATE_MANAGER: &str = include_str!("artifacts/StateManager.json");
     pub const REMOTE_VERIFIER: &str = include_str!("artifacts/RemoteChainVerifier.json");
     pub const MAIN_VERIFIER: &str = include_str!("artifacts/MainChainVerifier.json");
+    pub const REWARDS: &str = include_str!("artifacts/RewardsLite.json");
     pub const RESOLVER: &str = include_str!("artifacts/DisputeResolver.json");
 }

@@ -154,6 +154,11 @@ pub struct Book {
     pub leaked_current: Vec<Address>,
     /// An honest challenger takes part (accountability applies).
     pub honest_challenger: bool,
+    pub rewards: Address,
+    /// Reward pool per epoch (wei).
+    pub reward_pool: U256,
+    /// Rewards submitted: (epoch, operator, wei).
+    pub rewards_paid: Vec<(u32, Address, U256)>,
     /// Bridge adversary settings, set by `avs.bridge_adversary` actors at start.
     pub bridge_adversary: Vec<super::relay::Adversary>,
 }
@@ -418,6 +423,22 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         },
     )?;
 
+    // Rewards: the pool of every epoch, paid in native currency, is funded at genesis.
+    let reward_pool = U256::from(c.reward_pool) * U256::from(TOKEN);
+    let rewards = deploy_with(
+        g,
+        main,
+        "RewardsLite",
+        abi::REWARDS,
+        &RewardsLite::BYTECODE,
+        RewardsLite::constructorCall {
+            initiator_: first_of("avs.rewards"),
+            pool: reward_pool,
+        }
+        .abi_encode(),
+    )?;
+    g.fund(main, rewards, reward_pool * U256::from(1000));
+
     let mut block_ms = BTreeMap::new();
     let mut genesis_ts = BTreeMap::new();
     let mut chain_ids = BTreeMap::new();
@@ -611,6 +632,9 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         leaked_current: Vec::new(),
         honest_challenger: actors.iter().any(|a| a.2 == "avs.challenger"),
         bridge_adversary: Vec::new(),
+        rewards,
+        reward_pool,
+        rewards_paid: Vec::new(),
     };
     let shared: Shared = Rc::new(RefCell::new(book));
 

@@ -50,6 +50,9 @@ pub struct AvsConfig {
     /// Fraction of magnitude slashed per successful challenge, in (0, 1].
     #[serde(default = "default_slash")]
     pub slash_fraction: Located<f64>,
+    /// Reward pool per epoch, in whole tokens.
+    #[serde(default = "default_pool")]
+    pub reward_pool: u64,
     /// Blocks a task's block must be behind the head of its chain.
     #[serde(default = "default_confirmations")]
     pub confirmations: u64,
@@ -72,6 +75,9 @@ fn default_deadline() -> u64 {
 }
 fn default_slash() -> Located<f64> {
     Located::new(Default::default(), 0.1)
+}
+fn default_pool() -> u64 {
+    1000
 }
 fn default_confirmations() -> u64 {
     2

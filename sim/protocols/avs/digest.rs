@@ -138,6 +138,26 @@ pub struct MainRules {
 /// Why a proof is rejected, named as the contracts' custom errors.
 pub type Rejection = &'static str;
 
+/// Custom errors `isValidSignature` reverts with, on M and on replicas.
+pub const SIGNATURE_ERRORS: &[&str] = &[
+    "InvalidEpoch",
+    "StaleEpoch",
+    "LengthMismatch",
+    "InvalidLength",
+    "NotSorted",
+    "InvalidSignature",
+    "InsufficientSignedStake",
+    "ZeroThreshold",
+];
+
+/// The name of a parameterless custom error from its revert data, if it is one of `names`.
+pub fn error_name(data: &[u8], names: &[&'static str]) -> Option<&'static str> {
+    names
+        .iter()
+        .copied()
+        .find(|e| data.len() >= 4 && keccak256(format!("{e}()"))[..4] == data[..4])
+}
+
 /// The spec's `isValidSignature` (§4), step by step, on `data`. `Ok` = magic value.
 pub fn model_is_valid(
     data: &mut dyn RegistryData,

@@ -642,6 +642,11 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
             ));
         }
     }
+    for (e, op, wei) in &b.rewards_paid {
+        let name = b.operator(*op).map(|o| o.name.clone()).unwrap_or_default();
+        let tokens = wei.to::<u128>() as f64 / super::book::TOKEN as f64;
+        out.push((format!("avs.rewards.{name}.e{e}"), Value::Real(tokens)));
+    }
     out.push(("avs.final_epoch".to_string(), Value::Int(cur as i128)));
     for (name, on) in b.quirks.listing() {
         out.push((format!("avs.flag.{name}"), Value::Int(on as i128)));

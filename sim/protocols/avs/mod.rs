@@ -20,7 +20,8 @@ use crate::engine::genesis::Genesis;
 use crate::scenario::error::ScenarioError;
 use crate::scenario::yaml::{from_node, Located, Node};
 pub use actors::{
-    AggregatorParams, ConsumerParams, KeeperParams, OperatorParams, OwnerParams, WriterParams,
+    AggregatorParams, ConsumerParams, KeeperParams, OperatorParams, OwnerParams, RewardsParams,
+    WriterParams,
 };
 pub use adversaries::{BridgeAdversaryParams, ChallengerParams, CoalitionParams, KeyThiefParams};
 pub use book::{Book, Proof, Remote};
@@ -70,6 +71,7 @@ impl Protocol for AvsProtocol {
             "coalition",
             "key_thief",
             "bridge_adversary",
+            "rewards",
         ]
     }
     fn invariants(&self) -> &'static [&'static str] {
@@ -95,6 +97,7 @@ impl Protocol for AvsProtocol {
             }
             "consumer" => Ok(Box::new(from_node::<ConsumerParams>(params)?)),
             "writer" => Ok(Box::new(from_node::<WriterParams>(params)?)),
+            "rewards" => Ok(Box::new(from_node::<RewardsParams>(params)?)),
             "challenger" => {
                 let p = from_node::<ChallengerParams>(params)?;
                 p.validate()?;

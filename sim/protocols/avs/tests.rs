@@ -142,24 +142,10 @@ fn fixture(flags: u64, threshold: Option<u64>) -> Fixture {
     }
 }
 
-const ERRORS: &[&str] = &[
-    "InvalidEpoch",
-    "StaleEpoch",
-    "LengthMismatch",
-    "InvalidLength",
-    "NotSorted",
-    "InvalidSignature",
-    "InsufficientSignedStake",
-    "ZeroThreshold",
-];
-
 fn error_name(data: &[u8]) -> String {
-    for e in ERRORS {
-        if data.len() >= 4 && keccak256(format!("{e}()"))[..4] == data[..4] {
-            return e.to_string();
-        }
-    }
-    format!("0x{}", alloy_primitives::hex::encode(data))
+    digest::error_name(data, digest::SIGNATURE_ERRORS)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("0x{}", alloy_primitives::hex::encode(data)))
 }
 
 struct Views<'a>(&'a mut Chain, Address);
