@@ -70,6 +70,7 @@ scenarios! {
     avs_early_snapshot => "avs-early-snapshot",
     avs_forgotten_threshold => "avs-forgotten-threshold",
     avs_forgotten_threshold_intended => "avs-forgotten-threshold-intended",
+    avs_griefing_lazy => "avs-griefing-lazy",
     avs_key_thief => "avs-key-thief",
     avs_key_thief_intended => "avs-key-thief-intended",
     avs_partial_snapshot => "avs-partial-snapshot",
