@@ -61,5 +61,22 @@ macro_rules! scenarios {
 
 scenarios! {
     quickstart => "quickstart",
+    avs_replica_flow => "avs-replica-flow",
+    avs_bridge_delay => "avs-bridge-delay",
+    avs_challenge_faithful => "avs-challenge-faithful",
+    avs_challenge_slash => "avs-challenge-slash",
+    avs_coalition_below => "avs-coalition-below",
+    avs_deregistration_grace => "avs-deregistration-grace",
+    avs_early_snapshot => "avs-early-snapshot",
+    avs_forgotten_threshold => "avs-forgotten-threshold",
+    avs_forgotten_threshold_intended => "avs-forgotten-threshold-intended",
+    avs_griefing_lazy => "avs-griefing-lazy",
+    avs_key_thief => "avs-key-thief",
+    avs_key_thief_intended => "avs-key-thief-intended",
+    avs_partial_snapshot => "avs-partial-snapshot",
+    avs_partial_snapshot_intended => "avs-partial-snapshot-intended",
+    avs_remote_challenge => "avs-remote-challenge",
+    avs_stale_epoch => "avs-stale-epoch",
+    avs_stale_epoch_bounded => "avs-stale-epoch-bounded",
     token_counterfeit => "token-counterfeit",
 }

@@ -109,4 +109,24 @@ impl<'a> Genesis<'a> {
             })
             .collect()
     }
+
+    /// Registers a bridge route: from now on the engine's relayer delivers the route's messages.
+    /// Returns the relayer account, funded on the destination chain, which the destination
+    /// contract must accept as its relayer.
+    pub fn add_bridge_route(&mut self, route: super::bridge::BridgeRoute) -> Address {
+        let label = format!("bridge/{}", route.name);
+        let relayer = super::keys::Key::derive(&self.seeds, &format!("{label}/relayer")).address();
+        let wei = U256::from(10u64).pow(U256::from(24u64));
+        self.core.chains[route.to.0 as usize]
+            .chain
+            .fund(relayer, wei);
+        let stream = self.seeds.stream(&label);
+        self.core.bridges.push(super::bridge::RelaySlot {
+            route,
+            relayer,
+            stream,
+            sent: 0,
+        });
+        relayer
+    }
 }

@@ -1,6 +1,7 @@
 //! The deterministic core: time, event queue, seed tree, keys, actors, network, faults, world.
 
 pub mod actor;
+pub mod bridge;
 pub mod ctx;
 pub mod genesis;
 pub mod keys;

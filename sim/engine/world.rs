@@ -9,6 +9,7 @@
 //! ```
 
 use super::actor::{Actor, ActorId, Event};
+use super::bridge::{BridgeMessage, Delivery, RelaySlot, RELAYER_ACTOR};
 use super::ctx::{CallError, Ctx};
 use super::genesis::Genesis;
 use super::keys::Key;
@@ -49,6 +50,8 @@ pub(crate) enum Ev {
         start: bool,
     },
     Sample,
+    /// A bridge delivery falls due (see [`super::bridge`]).
+    Relay(Box<Delivery>),
 }
 
 /// An off-chain message in flight.
@@ -126,6 +129,8 @@ pub struct Core {
     pub(crate) tx_owner: BTreeMap<B256, ActorId>,
     censor: Vec<(Censorship, Vec<Address>)>,
     msg_seq: u64,
+    /// Bridge routes registered at genesis (empty for most worlds).
+    pub(crate) bridges: Vec<RelaySlot>,
 }
 
 impl Core {
@@ -483,6 +488,7 @@ impl World {
             tx_owner: BTreeMap::new(),
             censor,
             msg_seq: 0,
+            bridges: Vec::new(),
         };
 
         // Every actor starts with the chain's native funding.
@@ -823,6 +829,7 @@ impl World {
                 );
             }
             Ev::Fault { index, start } => self.apply_fault(index, start),
+            Ev::Relay(d) => self.relay(*d),
             Ev::Sample => {
                 self.sample_metrics();
                 let next = self.core.now.plus(self.sample_every);
@@ -1069,7 +1076,101 @@ impl World {
                 }
             }
         }
+        if !self.core.bridges.is_empty() {
+            self.pick_up_messages(c, &block);
+        }
         self.block_checks();
+    }
+
+    /// The relayer reads the block's logs and schedules a delivery for every bridge message, as
+    /// its route's policy decides.
+    fn pick_up_messages(&mut self, c: ChainIdx, block: &crate::chain::Block) {
+        let now = self.core.now;
+        let core = &mut self.core;
+        for r in &block.receipts {
+            for log in &r.logs {
+                for (index, slot) in core.bridges.iter_mut().enumerate() {
+                    let route = &slot.route;
+                    if route.from != c
+                        || route.emitter != log.address
+                        || log.topics.first() != Some(&route.topic0)
+                    {
+                        continue;
+                    }
+                    let Some((to, data)) = (route.encode)(log, r.block) else {
+                        continue;
+                    };
+                    let seq = slot.sent;
+                    slot.sent += 1;
+                    let name = route.name.clone();
+                    let msg = BridgeMessage {
+                        route: &name,
+                        seq,
+                        log,
+                        block: r.block,
+                        sent_at: now,
+                    };
+                    let delays = slot.route.policy.schedule(&msg, &mut slot.stream);
+                    core.metrics.add("bridge.sent", 1);
+                    if delays.is_empty() {
+                        core.metrics.add("bridge.dropped", 1);
+                    }
+                    let text = if delays.is_empty() {
+                        format!("bridge {name} msg#{seq}: dropped")
+                    } else {
+                        let list: Vec<String> =
+                            delays.iter().map(|d| format!("{}ms", d.as_ms())).collect();
+                        format!("bridge {name} msg#{seq}: deliver after {}", list.join(", "))
+                    };
+                    core.tracer.record(Record::Note {
+                        t: now.ms(),
+                        actor: RELAYER_ACTOR,
+                        text,
+                    });
+                    for d in delays {
+                        core.queue.push(
+                            now.plus(d),
+                            Class::Deliver,
+                            Ev::Relay(Box::new(Delivery {
+                                route: index,
+                                seq,
+                                to,
+                                data: data.clone(),
+                            })),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Submits a due bridge delivery on the destination chain from the route's relayer.
+    fn relay(&mut self, d: Delivery) {
+        let slot = &self.core.bridges[d.route];
+        let chain = slot.route.to;
+        let req = TxRequest {
+            from: slot.relayer,
+            to: Some(d.to),
+            data: d.data,
+            value: alloy_primitives::U256::ZERO,
+            gas_limit: slot.route.gas_limit,
+            max_priority_fee: 1_000_000_000,
+            max_fee: None,
+        };
+        let call = self.core.abis.call_name(chain.0, req.to, &req.data);
+        let now = self.core.now;
+        let pending = self.core.chains[chain.0 as usize].chain.submit(req, now);
+        self.core.metrics.add("tx.submitted", 1);
+        self.core.metrics.add("bridge.delivery_submitted", 1);
+        self.core.tracer.record(Record::TxSubmitted {
+            t: now.ms(),
+            chain: chain.0,
+            actor: RELAYER_ACTOR,
+            tx: pending.hash,
+            nonce: pending.nonce,
+            to: Some(d.to),
+            call: format!("{call} (bridge msg#{})", d.seq),
+        });
     }
 
     fn block_checks(&mut self) {

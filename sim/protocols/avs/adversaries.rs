@@ -1,0 +1,728 @@
+//! Challengers and adversaries: honest / griefing / late challengers, the malicious coalition
+//! (also the stale-epoch signer), the key thief and the bridge adversary.
+
+use super::actors::{true_value, verify};
+use super::bindings::*;
+use super::book::{Book, ChallengeRecord, Proof, Shared};
+use super::digest::{self, State};
+use super::relay::Adversary;
+use crate::engine::actor::{Actor, Ctx, Event, TxOpts};
+use crate::engine::keys::Key;
+use crate::engine::time::Dur;
+use crate::protocols::{ActorParams, Spawn};
+use crate::scenario::error::ScenarioError;
+use crate::scenario::units::DurRange;
+use crate::scenario::yaml::Located;
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::{SolCall, SolEvent};
+use serde::Deserialize;
+
+const ETHER: u128 = 1_000_000_000_000_000_000;
+const VERIFY_FEE: u128 = 10_000_000_000_000_000;
+
+fn book_of(env: &Spawn) -> Shared {
+    env.shared
+        .clone()
+        .downcast::<std::cell::RefCell<Book>>()
+        .expect("avs actors run with the avs book")
+}
+
+fn send_main<C: SolCall>(ctx: &mut Ctx, book: &Shared, to: Address, call: &C, value: u128) -> B256 {
+    let main = book.borrow().main;
+    let opts = TxOpts {
+        gas_limit: 3_000_000,
+        value: U256::from(value),
+        ..TxOpts::default()
+    };
+    ctx.send_tx_with(main, Some(to), call.abi_encode().into(), opts)
+}
+
+fn to_sol(s: &State) -> DisputeResolver::State {
+    DisputeResolver::State {
+        user: s.user,
+        chainId: s.chain_id,
+        blockNumber: s.block_number,
+        timestamp: alloy_primitives::aliases::U48::from(s.timestamp),
+        key: s.key,
+        value: s.value,
+    }
+}
+
+fn challenge_id(book: &Book, s: &State) -> B256 {
+    if book.quirks.challenge_id_includes_value {
+        digest::challenge_id_with_value(s)
+    } else {
+        digest::challenge_id(s)
+    }
+}
+
+/// Submits a challenge and pays for the verification of its state on the source chain.
+fn challenge(
+    ctx: &mut Ctx,
+    book: &Shared,
+    s: &State,
+    ops: Vec<Address>,
+    sigs: Vec<Bytes>,
+    reference: u32,
+    proof: Option<usize>,
+) -> B256 {
+    let (resolver, id) = {
+        let b = book.borrow();
+        (b.resolver, challenge_id(&b, s))
+    };
+    let call = DisputeResolver::submitChallengeCall {
+        s: to_sol(s),
+        operators: ops.clone(),
+        signatures: sigs,
+        r#ref: reference,
+    };
+    send_main(ctx, book, resolver, &call, ETHER);
+    request_verification(ctx, book, s);
+    let name = ctx.name().to_string();
+    let now = ctx.now().ms();
+    book.borrow_mut()
+        .challenges
+        .entry(id)
+        .or_insert_with(|| ChallengeRecord {
+            proof,
+            source: (s.chain_id as u64, s.user, s.key, s.block_number),
+            challenger: name,
+            operators: ops,
+            submitted_ms: Some(now),
+            ..Default::default()
+        });
+    ctx.metric_add("avs.challenges_submitted", 1);
+    id
+}
+
+/// `verifyState` on the state's source chain (anyone may call it and pay).
+fn request_verification(ctx: &mut Ctx, book: &Shared, s: &State) {
+    let target = {
+        let b = book.borrow();
+        b.chain_ids
+            .iter()
+            .find(|(_, id)| **id == s.chain_id as u64)
+            .map(|(c, _)| (*c, b.verifiers[c]))
+    };
+    let Some((chain, verifier)) = target else {
+        return;
+    };
+    let call = RemoteChainVerifier::verifyStateCall {
+        user: s.user,
+        key: s.key,
+        n: U256::from(s.block_number),
+    };
+    let opts = TxOpts {
+        gas_limit: 500_000,
+        value: U256::from(VERIFY_FEE),
+        ..TxOpts::default()
+    };
+    ctx.send_tx_with(chain, Some(verifier), call.abi_encode().into(), opts);
+}
+
+/// Watches the resolver and allocation manager logs and records verifications, resolutions and
+/// slashes in the book (every challenger does this; records are idempotent).
+fn watch(ctx: &mut Ctx, book: &Shared) {
+    let (main, resolver, alloc, mcv) = {
+        let b = book.borrow();
+        (b.main, b.resolver, b.allocation, b.main_verifier)
+    };
+    ctx.subscribe(
+        main,
+        Some(resolver),
+        Some(DisputeResolver::ChallengeResolved::SIGNATURE_HASH),
+    );
+    ctx.subscribe(
+        main,
+        Some(alloc),
+        Some(AllocationManagerLite::OperatorSlashed::SIGNATURE_HASH),
+    );
+    ctx.subscribe(
+        main,
+        Some(mcv),
+        Some(MainChainVerifier::StateVerified::SIGNATURE_HASH),
+    );
+}
+
+fn on_log(ctx: &mut Ctx, book: &Shared, log: &crate::chain::Log) {
+    let now = ctx.now().ms();
+    let mut b = book.borrow_mut();
+    if let Ok(e) =
+        DisputeResolver::ChallengeResolved::decode_raw_log(log.topics.iter().copied(), &log.data)
+    {
+        if let Some(c) = b.challenges.get_mut(&e.challengeId) {
+            if c.resolved_ms.is_none() {
+                c.resolved_ms = Some(now);
+                c.success = Some(e.success);
+            }
+        }
+    } else if let Ok(e) = AllocationManagerLite::OperatorSlashed::decode_raw_log(
+        log.topics.iter().copied(),
+        &log.data,
+    ) {
+        if !b.slashed.iter().any(|s| s.0 == e.operator && s.1 == now) {
+            b.slashed.push((e.operator, now));
+        }
+    } else if let Ok(e) =
+        MainChainVerifier::StateVerified::decode_raw_log(log.topics.iter().copied(), &log.data)
+    {
+        let seen = (
+            e.chainId.to::<u64>(),
+            e.user,
+            e.key,
+            e.blockNumber.to::<u64>(),
+        );
+        for c in b.challenges.values_mut() {
+            if c.source == seen && c.verified_ms.is_none() {
+                c.verified_ms = Some(now);
+            }
+        }
+    }
+}
+
+// ---- challenger -------------------------------------------------------------------------------
+
+/// What a challenger does.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengerMode {
+    /// Challenges every wrong proof it sees.
+    #[default]
+    Honest,
+    /// Challenges correct proofs (and loses its bond).
+    Griefing,
+    /// Challenges wrong proofs only after they were resolved (Q7).
+    Late,
+}
+
+/// Parameters of an `avs.challenger`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengerParams {
+    #[serde(default)]
+    pub mode: ChallengerMode,
+    /// Time between two looks at the proof store (its reaction delay).
+    #[serde(default = "default_look")]
+    pub every: Dur,
+    /// Griefing: probability of challenging a correct proof.
+    #[serde(default = "default_rate")]
+    pub rate: Located<f64>,
+}
+
+fn default_look() -> Dur {
+    Dur::secs(15)
+}
+fn default_rate() -> Located<f64> {
+    Located::new(Default::default(), 0.2)
+}
+
+impl ChallengerParams {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if !(0.0..=1.0).contains(&self.rate.value) {
+            return Err(ScenarioError::at(
+                self.rate.loc,
+                format!(
+                    "rate must be a probability in [0, 1], got {}",
+                    self.rate.value
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ActorParams for ChallengerParams {
+    fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        Box::new(Challenger {
+            params: self.clone(),
+            book: book_of(env),
+            seen: 0,
+            open: Vec::new(),
+            waiting_late: Vec::new(),
+        })
+    }
+}
+
+const LOOK: u64 = 1;
+
+/// Watches the proof store, challenges, pays for verification, resolves and claims.
+pub struct Challenger {
+    params: ChallengerParams,
+    book: Shared,
+    seen: usize,
+    /// Challenge ids it still tries to resolve.
+    open: Vec<B256>,
+    /// Late mode: proofs it waits to see resolved before submitting.
+    waiting_late: Vec<usize>,
+}
+
+impl Challenger {
+    fn look(&mut self, ctx: &mut Ctx) {
+        let proofs: Vec<(usize, Proof)> = {
+            let b = self.book.borrow();
+            b.proofs[self.seen..]
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, p)| (i + self.seen, p))
+                .collect()
+        };
+        self.seen += proofs.len();
+        for (i, p) in proofs {
+            let truth = true_value(ctx, &self.book, &p.state);
+            let wrong = truth.is_some_and(|v| v != p.state.value);
+            let go = match self.params.mode {
+                ChallengerMode::Honest => wrong,
+                ChallengerMode::Griefing => !wrong && ctx.rng().chance(self.params.rate.value),
+                ChallengerMode::Late => {
+                    if wrong {
+                        self.waiting_late.push(i);
+                    }
+                    false
+                }
+            };
+            if go {
+                self.submit(ctx, i, &p);
+            }
+        }
+        // Late: submit once the proof's challenge is resolved.
+        let mut still = Vec::new();
+        for i in std::mem::take(&mut self.waiting_late) {
+            let p = self.book.borrow().proofs[i].clone();
+            let id = challenge_id(&self.book.borrow(), &p.state);
+            let resolved = self
+                .book
+                .borrow()
+                .challenges
+                .get(&id)
+                .is_some_and(|c| c.resolved_ms.is_some());
+            if resolved {
+                self.submit(ctx, i, &p);
+                ctx.metric_add("avs.late_challenges", 1);
+            } else {
+                still.push(i);
+            }
+        }
+        self.waiting_late = still;
+        // Resolve what is open.
+        let resolver = self.book.borrow().resolver;
+        for id in self.open.clone() {
+            let done = self
+                .book
+                .borrow()
+                .challenges
+                .get(&id)
+                .is_some_and(|c| c.resolved_ms.is_some());
+            if done {
+                self.open.retain(|x| *x != id);
+                continue;
+            }
+            send_main(
+                ctx,
+                &self.book,
+                resolver,
+                &DisputeResolver::resolveChallengeCall { id },
+                0,
+            );
+        }
+    }
+
+    fn submit(&mut self, ctx: &mut Ctx, index: usize, p: &Proof) {
+        let Some((ops, sigs, reference)) = digest::decode_sig_data(&p.sig_data) else {
+            return;
+        };
+        let id = challenge(ctx, &self.book, &p.state, ops, sigs, reference, Some(index));
+        if !self.open.contains(&id) {
+            self.open.push(id);
+        }
+    }
+}
+
+impl Actor for Challenger {
+    fn start(&mut self, ctx: &mut Ctx) {
+        watch(ctx, &self.book);
+        ctx.set_timer(self.params.every, LOOK);
+    }
+
+    fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        super::actors::record_gas(ctx, event);
+        match event {
+            Event::Timer { tag: LOOK } => {
+                self.look(ctx);
+                ctx.set_timer(self.params.every, LOOK);
+            }
+            Event::Log { log, .. } => on_log(ctx, &self.book, log),
+            Event::Receipt { receipt, .. } if !receipt.status.is_success() => {
+                ctx.metric_add("avs.challenger_tx_reverted", 1);
+            }
+            _ => {}
+        }
+    }
+}
+
+// ---- malicious coalition / stale-epoch signer -------------------------------------------------
+
+/// Parameters of an `avs.coalition`: operators (by name) that sign wrong values together.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoalitionParams {
+    pub members: Vec<Located<String>>,
+    /// Time between two forged proofs.
+    #[serde(default = "default_forge_every")]
+    pub every: Dur,
+    /// First epoch in which it forges.
+    #[serde(default = "default_forge_epoch")]
+    pub from_epoch: u32,
+    /// Uses `ref = current − lag` (a stale-epoch signer when > 0).
+    #[serde(default)]
+    pub reference_lag: u32,
+    /// Stops forging after this many proofs.
+    #[serde(default = "default_forge_count")]
+    pub proofs: u32,
+}
+
+fn default_forge_every() -> Dur {
+    Dur::mins(3)
+}
+fn default_forge_epoch() -> u32 {
+    1
+}
+fn default_forge_count() -> u32 {
+    3
+}
+
+impl ActorParams for CoalitionParams {
+    fn actor_refs(&self) -> Vec<Located<String>> {
+        self.members.clone()
+    }
+    fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        Box::new(Coalition {
+            params: self.clone(),
+            book: book_of(env),
+            forged: 0,
+            targets: Vec::new(),
+        })
+    }
+}
+
+const FORGE: u64 = 1;
+
+/// Signs a wrong value for the latest task with all its members' keys and publishes the proof
+/// when the main chain's `isValidSignature` accepts it.
+pub struct Coalition {
+    params: CoalitionParams,
+    book: Shared,
+    forged: u32,
+    /// Tasks already lied about (one dispute slot per data point).
+    targets: Vec<B256>,
+}
+
+impl Coalition {
+    fn forge(&mut self, ctx: &mut Ctx) {
+        let (main, registry, clock, domain, target) = {
+            let b = self.book.borrow();
+            let target = b
+                .proofs
+                .iter()
+                .rev()
+                .find(|p| p.correct && !self.targets.contains(&p.task))
+                .map(|p| p.state.clone());
+            (b.main, b.registry, b.clock, b.domain, target)
+        };
+        let cur = clock.current(ctx.block_number(main));
+        if cur < self.params.from_epoch {
+            return;
+        }
+        let Some(mut state) = target else {
+            return;
+        };
+        self.targets.push(digest::challenge_id(&state));
+        state.value += U256::from(1);
+        let reference = cur.saturating_sub(self.params.reference_lag);
+        let d = digest::digest(domain, &state);
+        let mut signed: Vec<(Address, Bytes)> = Vec::new();
+        for m in &self.params.members {
+            let Some(id) = ctx.actor_by_name(&m.value) else {
+                continue;
+            };
+            let op = ctx.actor_address(id);
+            let keys: Vec<Key> = match self.book.borrow().operator(op) {
+                Some(o) => o.keys.clone(),
+                None => continue,
+            };
+            let k = ctx
+                .view(
+                    main,
+                    registry,
+                    &StakeRegistry::getOperatorSigningKeyAtEpochCall { op, e: reference },
+                )
+                .unwrap_or(Address::ZERO);
+            if let Some(key) = keys.iter().find(|x| x.address() == k) {
+                signed.push((op, key.sign_hash(d).to_bytes()));
+            }
+        }
+        if signed.is_empty() {
+            return;
+        }
+        signed.sort_by_key(|s| s.0);
+        let ops: Vec<Address> = signed.iter().map(|s| s.0).collect();
+        let sigs: Vec<Bytes> = signed.iter().map(|s| s.1.clone()).collect();
+        let sig_data = digest::encode_sig_data(&ops, &sigs, reference);
+        ctx.metric_add("avs.coalition.attempts", 1);
+        match verify(ctx, &self.book, main, d, &sig_data) {
+            Ok(()) => {
+                ctx.metric_add("avs.coalition.accepted_on_main", 1);
+                ctx.note(format!(
+                    "wrong proof with ref {reference} accepted on the main chain"
+                ));
+                let now = ctx.now().ms();
+                let block = ctx.block_number(main);
+                let mut b = self.book.borrow_mut();
+                for op in &ops {
+                    if !b.signed_wrong.contains(op) {
+                        b.signed_wrong.push(*op);
+                    }
+                }
+                let task = digest::challenge_id(&state);
+                b.proofs.push(Proof {
+                    task,
+                    state,
+                    sig_data,
+                    reference,
+                    signers: ops,
+                    at_ms: now,
+                    block,
+                    correct: false,
+                });
+                self.forged += 1;
+            }
+            Err(e) => {
+                ctx.metric_add("avs.coalition.rejected_on_main", 1);
+                ctx.note(format!("wrong proof rejected on the main chain: {e}"));
+            }
+        }
+    }
+}
+
+impl Actor for Coalition {
+    fn start(&mut self, ctx: &mut Ctx) {
+        ctx.metric_add("avs.coalition.accepted_on_main", 0);
+        ctx.metric_add("avs.coalition.rejected_on_main", 0);
+        ctx.set_timer(self.params.every, FORGE);
+    }
+
+    fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        if let Event::Timer { tag: FORGE } = event {
+            self.forge(ctx);
+            if self.forged < self.params.proofs {
+                ctx.set_timer(self.params.every, FORGE);
+            }
+        }
+    }
+}
+
+// ---- key thief --------------------------------------------------------------------------------
+
+/// Which of the victim's keys the thief holds.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StolenKey {
+    /// The key the victim registered with and has since rotated away from.
+    #[default]
+    Retired,
+    /// The key the victim signs with now.
+    Current,
+}
+
+/// Parameters of an `avs.key_thief`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyThiefParams {
+    pub victim: Located<String>,
+    #[serde(default)]
+    pub key: StolenKey,
+    /// When it strikes.
+    pub at: Dur,
+}
+
+impl ActorParams for KeyThiefParams {
+    fn actor_refs(&self) -> Vec<Located<String>> {
+        vec![self.victim.clone()]
+    }
+    fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        Box::new(KeyThief {
+            params: self.clone(),
+            book: book_of(env),
+            id: None,
+        })
+    }
+}
+
+const STRIKE: u64 = 1;
+const RESOLVE: u64 = 2;
+
+/// Signs a wrong state with a stolen key of its victim and challenges it, naming the victim.
+pub struct KeyThief {
+    params: KeyThiefParams,
+    book: Shared,
+    id: Option<B256>,
+}
+
+impl Actor for KeyThief {
+    fn start(&mut self, ctx: &mut Ctx) {
+        watch(ctx, &self.book);
+        ctx.set_timer(self.params.at, STRIKE);
+    }
+
+    fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        match event {
+            Event::Timer { tag: STRIKE } => {
+                let Some(victim) = ctx.actor_by_name(&self.params.victim.value) else {
+                    return;
+                };
+                let op = ctx.actor_address(victim);
+                let (main, registry, clock, domain, keys, target) = {
+                    let b = self.book.borrow();
+                    let keys = b.operator(op).map(|o| o.keys.clone()).unwrap_or_default();
+                    let target = b
+                        .proofs
+                        .iter()
+                        .rev()
+                        .find(|p| p.correct)
+                        .map(|p| p.state.clone());
+                    (b.main, b.registry, b.clock, b.domain, keys, target)
+                };
+                let (Some(mut state), false) = (target, keys.is_empty()) else {
+                    ctx.set_timer(Dur::secs(30), STRIKE);
+                    return;
+                };
+                let cur = clock.current(ctx.block_number(main));
+                let current = ctx
+                    .view(
+                        main,
+                        registry,
+                        &StakeRegistry::getOperatorSigningKeyAtEpochCall { op, e: cur },
+                    )
+                    .unwrap_or(Address::ZERO);
+                let key = match self.params.key {
+                    StolenKey::Current => keys.iter().find(|k| k.address() == current),
+                    StolenKey::Retired => keys.iter().find(|k| k.address() != current),
+                };
+                let Some(key) = key.cloned() else {
+                    return;
+                };
+                if key.address() == current {
+                    self.book.borrow_mut().leaked_current.push(op);
+                }
+                state.value += U256::from(1);
+                let sig = key.sign_hash(digest::digest(domain, &state)).to_bytes();
+                ctx.note(format!(
+                    "signs a wrong state with {}'s {:?} key and challenges it",
+                    self.params.victim.value, self.params.key
+                ));
+                let id = challenge(ctx, &self.book, &state, vec![op], vec![sig], cur, None);
+                self.id = Some(id);
+                ctx.set_timer(Dur::secs(30), RESOLVE);
+            }
+            Event::Timer { tag: RESOLVE } => {
+                if let Some(id) = self.id {
+                    let done = self
+                        .book
+                        .borrow()
+                        .challenges
+                        .get(&id)
+                        .is_some_and(|c| c.resolved_ms.is_some());
+                    if !done {
+                        let resolver = self.book.borrow().resolver;
+                        send_main(
+                            ctx,
+                            &self.book,
+                            resolver,
+                            &DisputeResolver::resolveChallengeCall { id },
+                            0,
+                        );
+                        ctx.set_timer(Dur::secs(30), RESOLVE);
+                    }
+                }
+            }
+            Event::Log { log, .. } => on_log(ctx, &self.book, log),
+            _ => {}
+        }
+    }
+}
+
+// ---- bridge adversary -------------------------------------------------------------------------
+
+/// Parameters of an `avs.bridge_adversary`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BridgeAdversaryParams {
+    /// Routes it controls (`avs/r1` snapshots to r1, `avs/r1->l1` reports back); all if empty.
+    #[serde(default)]
+    pub routes: Vec<String>,
+    #[serde(default)]
+    pub drop: Located<f64>,
+    #[serde(default)]
+    pub duplicate: Located<f64>,
+    /// Extra delay per message.
+    #[serde(default = "no_delay")]
+    pub extra_delay: DurRange,
+    #[serde(default)]
+    pub from: Dur,
+    #[serde(default = "forever")]
+    pub to: Dur,
+}
+
+fn no_delay() -> DurRange {
+    DurRange::new(Dur::ms(0), Dur::ms(0))
+}
+fn forever() -> Dur {
+    Dur::ms(u64::MAX / 2)
+}
+
+impl BridgeAdversaryParams {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        for (p, what) in [(&self.drop, "drop"), (&self.duplicate, "duplicate")] {
+            if !(0.0..=1.0).contains(&p.value) {
+                return Err(ScenarioError::at(
+                    p.loc,
+                    format!("{what} must be a probability in [0, 1], got {}", p.value),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ActorParams for BridgeAdversaryParams {
+    fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        Box::new(BridgeAdversary {
+            params: self.clone(),
+            book: book_of(env),
+        })
+    }
+}
+
+/// Controls the bridge's fate decisions for its routes from time zero.
+pub struct BridgeAdversary {
+    params: BridgeAdversaryParams,
+    book: Shared,
+}
+
+impl Actor for BridgeAdversary {
+    fn start(&mut self, _ctx: &mut Ctx) {
+        let p = &self.params;
+        self.book.borrow_mut().bridge_adversary.push(Adversary {
+            routes: p.routes.clone(),
+            drop: p.drop.value,
+            duplicate: p.duplicate.value,
+            extra_delay: p.extra_delay,
+            from_ms: p.from.as_ms(),
+            to_ms: p.to.as_ms(),
+        });
+    }
+
+    fn restart(&mut self, _ctx: &mut Ctx) {}
+
+    fn handle(&mut self, _ctx: &mut Ctx, _event: &Event) {}
+}

@@ -1,0 +1,174 @@
+//! The AVS side of the engine bridge: which logs are messages, how they are delivered, and the
+//! bridge policy (latency plus the bridge adversary's delays, drops and duplicates).
+
+use super::bindings::BridgeLite;
+use super::book::{Remote, Shared, SnapshotInfo};
+use crate::chain::{ChainIdx, Log};
+use crate::engine::bridge::{BridgeMessage, BridgePolicy, BridgeRoute};
+use crate::engine::seed::Stream;
+use crate::engine::time::Dur;
+use crate::scenario::units::DurRange;
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::{SolCall, SolEvent, SolValue};
+
+/// What a bridge adversary does to the messages of the routes it controls.
+#[derive(Debug, Clone, Default)]
+pub struct Adversary {
+    /// Route names it acts on (all when empty), e.g. `avs/r1`.
+    pub routes: Vec<String>,
+    /// Probability of dropping a message.
+    pub drop: f64,
+    /// Probability of delivering a second copy.
+    pub duplicate: f64,
+    /// Extra delay, uniform in the range (wide ranges reorder messages).
+    pub extra_delay: DurRange,
+    /// Only messages emitted in this time window are touched.
+    pub from_ms: u64,
+    pub to_ms: u64,
+}
+
+/// The bridge policy of every AVS route: uniform latency, then whatever the bridge adversaries
+/// (if any) do to the message.
+pub struct Policy {
+    book: Shared,
+    latency: DurRange,
+}
+
+impl Policy {
+    pub fn new(book: &Shared, latency: DurRange) -> Self {
+        Policy {
+            book: book.clone(),
+            latency,
+        }
+    }
+}
+
+impl BridgePolicy for Policy {
+    fn schedule(&mut self, msg: &BridgeMessage, rng: &mut Stream) -> Vec<Dur> {
+        let mut delay = rng.range_inclusive(self.latency.lo.as_ms(), self.latency.hi.as_ms());
+        let mut copies = 1;
+        let b = self.book.borrow();
+        for a in &b.bridge_adversary {
+            let t = msg.sent_at.ms();
+            if !(a.routes.is_empty() || a.routes.iter().any(|r| r == msg.route))
+                || t < a.from_ms
+                || t >= a.to_ms
+            {
+                continue;
+            }
+            if a.drop > 0.0 && rng.chance(a.drop) {
+                return Vec::new();
+            }
+            delay += rng.range_inclusive(a.extra_delay.lo.as_ms(), a.extra_delay.hi.as_ms());
+            if a.duplicate > 0.0 && rng.chance(a.duplicate) {
+                copies += 1;
+            }
+        }
+        let mut out = vec![Dur::ms(delay)];
+        for _ in 1..copies {
+            out.push(Dur::ms(
+                delay + rng.range_inclusive(0, self.latency.hi.as_ms()),
+            ));
+        }
+        out
+    }
+}
+
+/// Decodes a `MessageSent` log into `(guid, sender, receiver, message)`.
+pub fn decode_sent(log: &Log) -> Option<BridgeLite::MessageSent> {
+    BridgeLite::MessageSent::decode_raw_log(log.topics.iter().copied(), &log.data).ok()
+}
+
+/// Epoch and operator list of a snapshot payload (with or without the sequence number).
+pub fn decode_snapshot(message: &[u8], sequenced: bool) -> Option<(u32, Vec<Address>)> {
+    if sequenced {
+        <(u32, u64, Vec<Address>, Vec<Address>, Vec<U256>, U256)>::abi_decode_params(message)
+            .ok()
+            .map(|(e, _, ops, ..)| (e, ops))
+    } else {
+        <(u32, Vec<Address>, Vec<Address>, Vec<U256>, U256)>::abi_decode_params(message)
+            .ok()
+            .map(|(e, ops, ..)| (e, ops))
+    }
+}
+
+/// The route that carries epoch snapshots from M to remote `index`.
+pub fn snapshot_route(
+    shared: &Shared,
+    index: usize,
+    r: &Remote,
+    main: ChainIdx,
+    main_chain_id: u64,
+    policy: impl BridgePolicy + 'static,
+) -> BridgeRoute {
+    let book = shared.clone();
+    let sequenced = shared.borrow().quirks.replica_sequence;
+    let bridge_in = r.bridge_in;
+    BridgeRoute {
+        name: format!("avs/{}", r.name),
+        from: main,
+        emitter: r.bridge_out,
+        topic0: BridgeLite::MessageSent::SIGNATURE_HASH,
+        to: r.chain,
+        gas_limit: 3_000_000,
+        encode: Box::new(move |log, block| {
+            let sent = decode_sent(log)?;
+            if let Some((epoch, operators)) = decode_snapshot(&sent.message, sequenced) {
+                let mut b = book.borrow_mut();
+                if !b.snapshots.contains_key(&sent.guid) {
+                    b.snapshot_order.push(sent.guid);
+                    b.snapshots.insert(
+                        sent.guid,
+                        SnapshotInfo {
+                            remote: index,
+                            epoch,
+                            block,
+                            operators,
+                            processed: false,
+                        },
+                    );
+                }
+            }
+            let call = BridgeLite::deliverCall {
+                _0: U256::from(main_chain_id),
+                from: sent.sender,
+                receiver: sent.receiver,
+                guid: sent.guid,
+                message: sent.message,
+            };
+            Some((bridge_in, Bytes::from(call.abi_encode())))
+        }),
+        policy: Box::new(policy),
+    }
+}
+
+/// A route that delivers every `MessageSent` of `src` bridge to the `dst` bridge as is.
+pub fn plain_route(
+    name: String,
+    src: (ChainIdx, Address, u64),
+    dst: (ChainIdx, Address),
+    policy: impl BridgePolicy + 'static,
+) -> BridgeRoute {
+    let (from, emitter, src_chain_id) = src;
+    let (to, bridge) = dst;
+    BridgeRoute {
+        name,
+        from,
+        emitter,
+        topic0: BridgeLite::MessageSent::SIGNATURE_HASH,
+        to,
+        gas_limit: 1_000_000,
+        encode: Box::new(move |log, _block| {
+            let sent = decode_sent(log)?;
+            let call = BridgeLite::deliverCall {
+                _0: U256::from(src_chain_id),
+                from: sent.sender,
+                receiver: sent.receiver,
+                guid: sent.guid,
+                message: sent.message,
+            };
+            Some((bridge, Bytes::from(call.abi_encode())))
+        }),
+        policy: Box::new(policy),
+    }
+}
