@@ -60,6 +60,7 @@ macro_rules! scenarios {
 }
 
 scenarios! {
+    bold_one_evil_tiny => "bold-one-evil-tiny",
     quickstart => "quickstart",
     token_counterfeit => "token-counterfeit",
 }
