@@ -60,7 +60,13 @@ macro_rules! scenarios {
 }
 
 scenarios! {
+    bold_censor => "bold-censor",
+    bold_censor_beyond_bound => "bold-censor-beyond-bound",
+    bold_crash_restart => "bold-crash-restart",
+    bold_five_evil => "bold-five-evil",
     bold_one_evil_tiny => "bold-one-evil-tiny",
+    bold_two_evil => "bold-two-evil",
+    bold_two_levels_evil_first => "bold-two-levels-evil-first",
     quickstart => "quickstart",
     token_counterfeit => "token-counterfeit",
 }

@@ -334,24 +334,30 @@ impl Base {
         self.send(ctx, bold.rollup, data, "post");
     }
 
-    /// Inbox position of `latestConfirmed` on the honest chain (`None` if it is not honest).
-    fn confirmed_pos(&self, ctx: &mut Ctx) -> Option<u64> {
+    /// Inbox position of `latestConfirmed` in `truth` (`None` if it is not on that chain).
+    fn confirmed_pos(&self, ctx: &mut Ctx, truth: &Truth) -> Option<u64> {
         let lc = self.rollup_view(ctx, &Rollup::latestConfirmedCall {})?;
         let n = self.batch_count(ctx);
-        (0..=n).find(|&p| self.bold.honest.assertion(p).hash == lc)
+        (0..=n).find(|&p| truth.assertion(p).hash == lc)
     }
 
     /// Confirms the honest child of `latestConfirmed` once it may be confirmed.
     fn confirm(&mut self, ctx: &mut Ctx) {
-        let Some(pos) = self.confirmed_pos(ctx) else {
+        let honest = self.bold.honest.clone();
+        self.confirm_in(ctx, &honest);
+    }
+
+    /// Confirms the child of `latestConfirmed` that `truth` believes in, once it may be.
+    fn confirm_in(&mut self, ctx: &mut Ctx, truth: &Rc<Truth>) {
+        let Some(pos) = self.confirmed_pos(ctx, truth) else {
             return;
         };
         let bold = self.bold.clone();
         if self.batch_count(ctx) < pos + 1 {
             return;
         }
-        let parent = bold.honest.assertion(pos);
-        let a = bold.honest.assertion(pos + 1);
+        let parent = truth.assertion(pos);
+        let a = truth.assertion(pos + 1);
         let node = self.node(ctx, a.hash);
         if node.status != 1 {
             return;
@@ -362,7 +368,7 @@ impl Base {
         }
         let pnode = self.node(ctx, parent.hash);
         let winning = if pnode.secondChildBlock > 0 {
-            let g = Game::new(bold.honest.clone(), Style::Honest, &bold);
+            let g = Game::new(truth.clone(), Style::Honest, &bold);
             let id = g.root_id(pos + 1);
             let Ok(e) = ctx.view(
                 bold.chain,
@@ -646,6 +652,9 @@ impl EvilProposer {
             let txs = self.game.play(ctx, &bold, pos);
             self.base.send_moves(ctx, pos, txs);
         }
+        // Whatever it can get confirmed, it confirms.
+        let truth = self.truth.clone();
+        self.base.confirm_in(ctx, &truth);
     }
 }
 

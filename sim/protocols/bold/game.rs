@@ -116,6 +116,8 @@ pub struct Game {
     /// manager emits a log, which sets `dirty`).
     snapshot: Option<(u64, Node)>,
     pub dirty: bool,
+    /// Caches as this tick's timer updates will leave them (shared by every root of a tick).
+    sim: BTreeMap<B256, u64>,
 }
 
 /// Reads an edge; `None` if it does not exist.
@@ -147,6 +149,7 @@ impl Game {
             tried: Vec::new(),
             snapshot: None,
             dirty: true,
+            sim: BTreeMap::new(),
         }
     }
 
@@ -232,6 +235,7 @@ impl Game {
             return self.filter(out, head);
         };
         let bonus = self.bonus(ctx, bold, claim.hash, parent.hash);
+        self.sim.clear();
         let mut roots: Vec<(Node, u128)> = vec![(root, bonus)];
         while let Some((u, bonus)) = roots.pop() {
             self.play_root(ctx, bold, pos, u, bonus, &mut roots, &mut out);
@@ -309,6 +313,11 @@ impl Game {
     ) {
         let t = bold.p.challenge_period as u128;
         if self.style == Style::FullPlayer {
+            // It never updates timers, but confirms what the contract already allows.
+            let total = u.own as u128 + kid_cache_min(&u) + bonus;
+            if !u.confirmed() && total >= t {
+                out.push(self.confirm_by_time(&u, pos));
+            }
             self.full_moves(u, roots, out);
             return;
         }
@@ -329,20 +338,7 @@ impl Game {
         if confirmable {
             let total = self.timer_updates(&u, bonus, out);
             if total + bonus >= t {
-                let claim = if u.lane.level == 0 {
-                    conv::ecm_data(&self.truth.assertion(pos))
-                } else {
-                    ecm::AssertionStateData::default()
-                };
-                out.push(Tx {
-                    key: Move::ConfirmByTime(u.id),
-                    data: Ecm::confirmEdgeByTimeCall {
-                        edgeId: u.id,
-                        claimStateData: claim,
-                    }
-                    .abi_encode()
-                    .into(),
-                });
+                out.push(self.confirm_by_time(&u, pos));
             }
         }
         self.honest_moves(&u, bonus, true, confirmable, roots, out);
@@ -485,9 +481,9 @@ impl Game {
 
     /// Canonical bottom-up timer updates for the essential root `u` (spec §8.2); returns the
     /// root's total after them (as simulated).
-    fn timer_updates(&self, u: &Node, bonus: u128, out: &mut Vec<Tx>) -> u128 {
+    fn timer_updates(&mut self, u: &Node, bonus: u128, out: &mut Vec<Tx>) -> u128 {
         let t = self.truth_period();
-        let mut cache: BTreeMap<B256, u64> = BTreeMap::new();
+        let mut cache = std::mem::take(&mut self.sim);
         collect_caches(u, &mut cache);
         let mut paths: Vec<Vec<(&Node, bool)>> = Vec::new();
         let mut stack = vec![(u, true)];
@@ -530,7 +526,7 @@ impl Game {
                         if n.confirmed() {
                             continue;
                         }
-                        let v = sat(n.own as u128 + kid_min(n, &cache));
+                        let v = sat(landing_own(n) + kid_min(n, &cache));
                         let c = cache.get_mut(&n.id).expect("collected");
                         *c = (*c).max(v);
                     }
@@ -552,7 +548,7 @@ impl Game {
                 let term = path[j - 1].0;
                 let gate = t.saturating_sub(topdown[j - 1]);
                 if gate > 0 && !term.confirmed() && (cache[&term.id] as u128) < gate {
-                    let v = sat(term.own as u128 + cache[&top.id] as u128);
+                    let v = sat(landing_own(term) + cache[&top.id] as u128);
                     let c = cache.get_mut(&term.id).expect("collected");
                     *c = (*c).max(v);
                     seq += 1;
@@ -574,7 +570,9 @@ impl Game {
                 i = j - 2;
             }
         }
-        u.own as u128 + kid_min(u, &cache)
+        let total = landing_own(u) + kid_min(u, &cache);
+        self.sim = cache;
+        total
     }
 
     /// Every root-to-leaf path of the honest subtree of `u` (entries: node, reached by a claim
@@ -647,6 +645,23 @@ impl Game {
             .abi_encode()
             .into(),
         });
+    }
+
+    fn confirm_by_time(&self, u: &Node, pos: u64) -> Tx {
+        let claim = if u.lane.level == 0 {
+            conv::ecm_data(&self.truth.assertion(pos))
+        } else {
+            ecm::AssertionStateData::default()
+        };
+        Tx {
+            key: Move::ConfirmByTime(u.id),
+            data: Ecm::confirmEdgeByTimeCall {
+                edgeId: u.id,
+                claimStateData: claim,
+            }
+            .abi_encode()
+            .into(),
+        }
     }
 
     fn bisect(&self, node: &Node) -> Tx {
@@ -743,8 +758,26 @@ fn kid_min(n: &Node, cache: &BTreeMap<B256, u64>) -> u128 {
     }
 }
 
+/// Own time of `n` in the next block, when the updates sent now land: unrivaled edges gain
+/// one block (the simulation then matches the chain when nothing delays the batch).
+fn landing_own(n: &Node) -> u128 {
+    n.own as u128 + u128::from(!n.rivaled)
+}
+
+/// `min(cache(lower), cache(upper))` as stored, 0 when unbisected.
+fn kid_cache_min(n: &Node) -> u128 {
+    match &n.kids {
+        Some(k) => {
+            k.0.edge
+                .totalTimeUnrivaledCache
+                .min(k.1.edge.totalTimeUnrivaledCache) as u128
+        }
+        None => 0,
+    }
+}
+
 fn collect_caches(n: &Node, cache: &mut BTreeMap<B256, u64>) {
-    cache.insert(n.id, n.edge.totalTimeUnrivaledCache);
+    cache.entry(n.id).or_insert(n.edge.totalTimeUnrivaledCache);
     if let Some(k) = &n.kids {
         collect_caches(&k.0, cache);
         collect_caches(&k.1, cache);
