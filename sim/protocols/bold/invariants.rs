@@ -486,7 +486,7 @@ fn layer_zero_legal(bold: &Bold, g: &Graph, _: &mut Probe, _: &mut State) -> Res
 }
 
 /// The true recursive timer of an edge at this block (spec §3.6 without caches).
-fn true_timer(
+pub(super) fn true_timer(
     g: &Graph,
     e: &EdgeRec,
     groups: &BTreeMap<B256, Vec<&EdgeRec>>,
