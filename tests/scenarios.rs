@@ -64,6 +64,7 @@ scenarios! {
     bold_censor_beyond_bound => "bold-censor-beyond-bound",
     bold_crash_restart => "bold-crash-restart",
     bold_five_evil => "bold-five-evil",
+    bold_multi_honest => "bold-multi-honest",
     bold_one_evil_tiny => "bold-one-evil-tiny",
     bold_two_evil => "bold-two-evil",
     bold_two_levels_evil_first => "bold-two-levels-evil-first",

@@ -278,3 +278,58 @@ fn evil_history_diverges_where_asked() {
     assert_eq!(hr[..=5], er[..=5]);
     assert_ne!(hr[6], er[6]);
 }
+
+#[test]
+fn bad_parameters_are_clear_located_errors() {
+    use crate::protocols::Protocol;
+    use crate::scenario::yaml::parse;
+    let cases = [
+        (
+            "chain: l1\nheights: [4, 3, 4]\n",
+            "not a power of two",
+            Some(2),
+        ),
+        ("chain: l1\nbig_step_levels: 2\n", "stake_amounts", None),
+        (
+            "chain: l1\nstake_amounts: [0, 1]\n",
+            "needs 3 entries",
+            Some(2),
+        ),
+        ("chain: l1\nbig_step_levels: 0\n", "1..=253", Some(2)),
+        (
+            "chain: l1\nchallenge_period_blocks: 0\n",
+            "at least one block",
+            Some(2),
+        ),
+        ("chain: l1\nprofil: tiny\n", "profile", None),
+        ("chain: l1\nprofile: huge\n", "huge", None),
+    ];
+    for (text, needle, line) in cases {
+        let node = parse(text).unwrap();
+        let err = super::BOLD.parse(&node).expect_err(text);
+        let shown = err.to_string();
+        assert!(shown.contains(needle), "{text}: {shown}");
+        if let Some(line) = line {
+            assert!(shown.starts_with(&format!("{line}:")), "{text}: {shown}");
+        }
+    }
+    let actor = |kind: &str, text: &str| {
+        super::BOLD
+            .parse_actor(kind, &parse(text).unwrap())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    assert!(actor("evil_proposer", "block: 0\n")
+        .unwrap_err()
+        .contains("starts at 1"));
+    assert!(actor("evil_proposer", "assertion: 0\n")
+        .unwrap_err()
+        .contains("inbox position"));
+    assert!(actor("defender", "every: 0\n")
+        .unwrap_err()
+        .contains("at least one block"));
+    assert!(actor("evil_proposer", "positon: first\n")
+        .unwrap_err()
+        .contains("position"));
+    assert!(actor("evil_proposer", "position: first\nblock: 2\n").is_ok());
+}
