@@ -66,6 +66,8 @@ scenarios! {
     bold_five_evil => "bold-five-evil",
     bold_multi_honest => "bold-multi-honest",
     bold_one_evil_tiny => "bold-one-evil-tiny",
+    bold_staller => "bold-staller",
+    bold_timer_grief => "bold-timer-grief",
     bold_two_evil => "bold-two-evil",
     bold_two_levels_evil_first => "bold-two-levels-evil-first",
     quickstart => "quickstart",

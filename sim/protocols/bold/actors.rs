@@ -61,6 +61,12 @@ pub fn parse(kind: &str, params: &Node) -> Result<Box<dyn ActorParams>, Scenario
                     "`assertion` is an inbox position and starts at 1 (genesis is 0)",
                 ));
             }
+            if p.every.value == 0 {
+                return Err(ScenarioError::at(
+                    p.every.loc,
+                    "`every` must be at least one block",
+                ));
+            }
             if p.block.value == 0 {
                 return Err(ScenarioError::at(
                     p.block.loc,
@@ -143,6 +149,13 @@ pub struct EvilParams {
     /// First block it acts at.
     #[serde(default)]
     pub start: u64,
+    /// Staller: acts only every `every` blocks (1 = every block).
+    #[serde(default = "one")]
+    pub every: Located<u64>,
+    /// Timer griefer: every this many blocks (0 = never) it pushes the caches of all its own
+    /// edges with `max = 2^256 − 1` and tries to confirm its edges by time.
+    #[serde(default)]
+    pub grief_every: u64,
 }
 
 fn second() -> Position {
@@ -604,7 +617,8 @@ impl ActorParams for EvilParams {
                 salt: env.id.0 as u64,
             }),
         ));
-        let game = Game::new(truth.clone(), Style::FullPlayer, &bold);
+        let mut game = Game::new(truth.clone(), Style::FullPlayer, &bold);
+        game.grief_every = self.grief_every;
         Box::new(EvilProposer {
             base: Base::new(bold, Side::Adversary),
             p: self.clone(),
@@ -625,7 +639,7 @@ struct EvilProposer {
 impl EvilProposer {
     fn tick(&mut self, ctx: &mut Ctx) {
         let head = self.base.head(ctx);
-        if head < self.p.start {
+        if head < self.p.start || head % self.p.every.value != 0 {
             return;
         }
         let bold = self.base.bold.clone();

@@ -35,6 +35,8 @@ pub enum Move {
     UpdateTimers(B256, u32),
     ConfirmByTime(B256),
     Refund(B256),
+    /// A griefing cache push on one's own edge.
+    Grief(B256),
 }
 
 impl Move {
@@ -48,6 +50,7 @@ impl Move {
             Move::UpdateTimers(..) => "update_timers",
             Move::ConfirmByTime(_) => "confirm_edge",
             Move::Refund(_) => "refund",
+            Move::Grief(_) => "grief_timer",
         }
     }
 }
@@ -118,6 +121,11 @@ pub struct Game {
     pub dirty: bool,
     /// Caches as this tick's timer updates will leave them (shared by every root of a tick).
     sim: BTreeMap<B256, u64>,
+    /// Timer griefing (full player only): every `grief_every` blocks, push the caches of all
+    /// its own edges with `max = 2^256 − 1` and try to confirm its roots by time.
+    pub grief_every: u64,
+    /// The block this tick sees.
+    now: u64,
 }
 
 /// Reads an edge; `None` if it does not exist.
@@ -150,6 +158,8 @@ impl Game {
             snapshot: None,
             dirty: true,
             sim: BTreeMap::new(),
+            grief_every: 0,
+            now: 0,
         }
     }
 
@@ -201,6 +211,7 @@ impl Game {
     /// a second child). Returns the transactions to send, in order.
     pub fn play(&mut self, ctx: &mut Ctx, bold: &Bold, pos: u64) -> Vec<Tx> {
         let head = ctx.block_number(bold.chain);
+        self.now = head;
         let mut out = Vec::new();
         let claim = self.truth.assertion(pos);
         let parent = self.truth.assertion(pos - 1);
@@ -313,10 +324,14 @@ impl Game {
     ) {
         let t = bold.p.challenge_period as u128;
         if self.style == Style::FullPlayer {
-            // It never updates timers, but confirms what the contract already allows.
+            // It never updates timers honestly, but confirms what the contract already allows.
             let total = u.own as u128 + kid_cache_min(&u) + bonus;
-            if !u.confirmed() && total >= t {
+            let grief = self.grief_every > 0 && self.now % self.grief_every == 0;
+            if !u.confirmed() && (total >= t || grief) {
                 out.push(self.confirm_by_time(&u, pos));
+            }
+            if grief {
+                grief_pushes(&u, out);
             }
             self.full_moves(u, roots, out);
             return;
@@ -755,6 +770,25 @@ fn kid_min(n: &Node, cache: &BTreeMap<B256, u64>) -> u128 {
     match &n.kids {
         Some(k) => cache[&k.0.id].min(cache[&k.1.id]) as u128,
         None => 0,
+    }
+}
+
+/// `updateTimerCacheByChildren(id, 2^256 − 1)` on every pending edge of a tree, bottom-up.
+fn grief_pushes(n: &Node, out: &mut Vec<Tx>) {
+    if let Some(k) = &n.kids {
+        grief_pushes(&k.0, out);
+        grief_pushes(&k.1, out);
+    }
+    if !n.confirmed() {
+        out.push(Tx {
+            key: Move::Grief(n.id),
+            data: Ecm::updateTimerCacheByChildrenCall {
+                edgeId: n.id,
+                maximumCachedTime: U256::MAX,
+            }
+            .abi_encode()
+            .into(),
+        });
     }
 }
 
