@@ -64,6 +64,7 @@ scenarios! {
     bold_censor_beyond_bound => "bold-censor-beyond-bound",
     bold_crash_restart => "bold-crash-restart",
     bold_five_evil => "bold-five-evil",
+    bold_lazy_defender => "bold-lazy-defender",
     bold_multi_honest => "bold-multi-honest",
     bold_one_evil_tiny => "bold-one-evil-tiny",
     bold_staller => "bold-staller",
