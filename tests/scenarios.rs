@@ -60,6 +60,17 @@ macro_rules! scenarios {
 }
 
 scenarios! {
+    bold_censor => "bold-censor",
+    bold_censor_beyond_bound => "bold-censor-beyond-bound",
+    bold_crash_restart => "bold-crash-restart",
+    bold_five_evil => "bold-five-evil",
+    bold_lazy_defender => "bold-lazy-defender",
+    bold_multi_honest => "bold-multi-honest",
+    bold_one_evil_tiny => "bold-one-evil-tiny",
+    bold_staller => "bold-staller",
+    bold_timer_grief => "bold-timer-grief",
+    bold_two_evil => "bold-two-evil",
+    bold_two_levels_evil_first => "bold-two-levels-evil-first",
     quickstart => "quickstart",
     avs_replica_flow => "avs-replica-flow",
     avs_bridge_delay => "avs-bridge-delay",

@@ -24,6 +24,14 @@ impl<'a> Genesis<'a> {
         self.core.chain_index(name)
     }
 
+    /// Milliseconds between two blocks of `chain` (protocols that act once per block).
+    pub fn block_time_ms(&self, chain: ChainIdx) -> u64 {
+        self.core.chains[chain.0 as usize]
+            .chain
+            .config()
+            .block_time_ms
+    }
+
     /// The protocol's deployer account (its own key in the seed tree).
     pub fn deployer(&self) -> Address {
         super::keys::Key::derive(&self.seeds, &format!("protocol/{}/deployer", self.protocol))

@@ -3,6 +3,7 @@
 //! one line to [`registry`]; the engine does not change.
 
 pub mod avs;
+pub mod bold;
 pub mod tbtc;
 pub mod token;
 
@@ -81,7 +82,7 @@ pub struct Spawn<'a> {
 
 /// Every protocol Crucible knows.
 pub fn registry() -> &'static [&'static dyn Protocol] {
-    static REGISTRY: [&dyn Protocol; 2] = [&token::TOKEN, &avs::AVS];
+    static REGISTRY: [&dyn Protocol; 3] = [&token::TOKEN, &avs::AVS, &bold::BOLD];
     &REGISTRY
 }
 
