@@ -61,5 +61,6 @@ macro_rules! scenarios {
 
 scenarios! {
     quickstart => "quickstart",
+    raiden_offline_victim => "raiden-offline-victim",
     token_counterfeit => "token-counterfeit",
 }

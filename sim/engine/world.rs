@@ -115,6 +115,8 @@ pub struct Core {
     tx_owner: BTreeMap<B256, ActorId>,
     censor: Vec<(Censorship, Vec<Address>)>,
     msg_seq: u64,
+    /// The block produced last and its chain, kept for `always` checks that read its receipts.
+    pub(crate) last_block: Option<(ChainIdx, crate::chain::Block)>,
 }
 
 impl Core {
@@ -471,6 +473,7 @@ impl World {
             tx_owner: BTreeMap::new(),
             censor,
             msg_seq: 0,
+            last_block: None,
         };
 
         // Every actor starts with the chain's native funding.
@@ -1027,6 +1030,7 @@ impl World {
                 self.deliver(owner, &Event::Dropped { chain: c, tx: d });
             }
         }
+        self.core.last_block = Some((c, block));
         self.block_checks();
     }
 

@@ -2,6 +2,7 @@
 //! artifacts, bindings, actor kinds, invariants and metrics. Adding one means adding a folder and
 //! one line to [`registry`]; the engine does not change.
 
+pub mod raiden;
 pub mod tbtc;
 pub mod token;
 
@@ -75,7 +76,7 @@ pub struct Spawn<'a> {
 
 /// Every protocol Crucible knows.
 pub fn registry() -> &'static [&'static dyn Protocol] {
-    static REGISTRY: [&dyn Protocol; 1] = [&token::TOKEN];
+    static REGISTRY: [&dyn Protocol; 2] = [&token::TOKEN, &raiden::RAIDEN];
     &REGISTRY
 }
 
