@@ -5,6 +5,8 @@
 
 mod actors;
 mod config;
+#[cfg(test)]
+mod contract_tests;
 mod invariants;
 pub mod messages;
 mod metrics;
