@@ -62,5 +62,15 @@ macro_rules! scenarios {
 scenarios! {
     quickstart => "quickstart",
     raiden_offline_victim => "raiden-offline-victim",
+    raiden_grief_dodge => "raiden-grief-dodge",
+    raiden_grief_escape => "raiden-grief-escape",
+    raiden_grief_late => "raiden-grief-late",
+    raiden_grief_low_reward => "raiden-grief-low-reward",
+    raiden_grief_overcommit => "raiden-grief-overcommit",
+    raiden_grief_withhold => "raiden-grief-withhold",
+    raiden_grinding => "raiden-grinding",
+    raiden_ms_race => "raiden-ms-race",
+    raiden_no_service => "raiden-no-service",
+    raiden_short_timeout => "raiden-short-timeout",
     token_counterfeit => "token-counterfeit",
 }
