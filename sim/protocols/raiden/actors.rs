@@ -440,7 +440,10 @@ impl Participant {
                 self.after(ctx, d, Action::Update(id));
             }
         }
-        if self.p.settle {
+        if let Some(d) = self.p.settle_after {
+            let at = ctx.now().plus(d);
+            self.schedule(ctx, at, Action::Settle(id));
+        } else if self.p.settle {
             let first = self.s.borrow().sim_ms_after(deadline);
             let at = if self.racing() {
                 SimTime(first.saturating_sub(1))

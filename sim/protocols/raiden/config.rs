@@ -41,8 +41,10 @@ pub enum Defect {
     SettleEarly,
     /// `closeChannel` also accepts a type-2 (update) counter-signature.
     TypeIgnored,
-    /// Settlement pays side 1 the locks it also keeps for unlock.
-    LocksPaidTwice,
+    /// Settlement ignores the transferred amounts (pays deposits back).
+    IgnoresTransfers,
+    /// Settlement pays side 1 the transferred difference a second time.
+    Overpays,
     /// `claimReward` keeps the reward record.
     ClaimKeepsRecord,
     /// `monitor` skips the per-service slot check.
@@ -57,7 +59,8 @@ impl Defect {
             Defect::NonceAny => 1,
             Defect::SettleEarly => 2,
             Defect::TypeIgnored => 4,
-            Defect::LocksPaidTwice => 8,
+            Defect::IgnoresTransfers => 8,
+            Defect::Overpays => 128,
             Defect::ClaimKeepsRecord => 16,
             Defect::NoSlot => 32,
             Defect::RewardUnchecked => 64,
@@ -269,6 +272,10 @@ pub struct ParticipantParams {
     /// Settle closed channels after the window.
     #[serde(default = "yes")]
     pub settle: bool,
+    /// Try to settle this long after the close instead of after the window (an impatient
+    /// settler; the contract must refuse).
+    #[serde(default)]
+    pub settle_after: Option<Dur>,
     /// Griefing strategy (`raiden.griefing_client` only).
     #[serde(default)]
     pub grief: Option<Located<GriefKind>>,
@@ -344,6 +351,13 @@ pub struct MonitorParams {
     /// Grinding service: the operator all its registrations belong to.
     #[serde(default)]
     pub operator: Option<String>,
+    /// Greedy service: sends `claimReward` a second time after its first claim.
+    #[serde(default)]
+    pub claim_twice: bool,
+    /// Rogue service: at this time, tries to close every channel it holds a request for in the
+    /// requester's name, with the requester's type-2 counter-signature.
+    #[serde(default)]
+    pub replay_close_at: Option<Dur>,
 }
 
 fn default_confirmations() -> u64 {

@@ -7,6 +7,8 @@ mod actors;
 mod config;
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod defect_tests;
 mod invariants;
 pub mod messages;
 mod metrics;

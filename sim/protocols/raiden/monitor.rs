@@ -61,6 +61,7 @@ enum Action {
     Confirmed(Seen),
     Monitor { id: u64, non_closer: Address },
     Claim { id: u64 },
+    ReplayClose,
 }
 
 /// Who made the last update of a channel, as the service saw it.
@@ -501,15 +502,43 @@ impl Service {
             }
         }
         self.channels.entry(id).or_default().claim_sent = true;
-        ctx.send_tx_with(
-            chain,
-            Some(msc),
-            data.into(),
-            TxOpts {
-                tip: self.p.tip_gwei as u128 * GWEI,
-                ..TxOpts::default()
-            },
-        );
+        let sends = if self.p.claim_twice { 2 } else { 1 };
+        for _ in 0..sends {
+            ctx.send_tx_with(
+                chain,
+                Some(msc),
+                data.clone().into(),
+                TxOpts {
+                    tip: self.p.tip_gwei as u128 * GWEI,
+                    ..TxOpts::default()
+                },
+            );
+        }
+    }
+
+    /// Rogue service: closes each channel it holds a request for in the requester's name, using
+    /// the requester's type-2 counter-signature as if it were a closing signature.
+    fn replay_close(&mut self, ctx: &mut Ctx) {
+        let (chain, tn, _) = self.chain();
+        let requests: Vec<MonitorRequestMsg> = self.requests.values().cloned().collect();
+        for mr in requests {
+            let bp = &mr.balance_proof;
+            let Some(signer) = self.domain.balance_proof_signer(bp) else {
+                continue;
+            };
+            let call = TokenNetwork::closeChannelCall {
+                channel_identifier: bp.channel_identifier,
+                non_closing_participant: signer,
+                closing_participant: mr.non_closing_participant,
+                balance_hash: bp.balance_hash(),
+                nonce: bp.nonce,
+                additional_hash: bp.additional_hash,
+                non_closing_signature: bp.signature.clone(),
+                closing_participant_signature: mr.non_closing_signature.clone(),
+            };
+            ctx.note("trying to close a channel with a type-2 counter-signature");
+            ctx.send_tx(chain, tn, &call);
+        }
     }
 }
 
@@ -528,6 +557,9 @@ impl Actor for Service {
             Some(msc),
             Some(MonitoringService::NewBalanceProofReceived::SIGNATURE_HASH),
         );
+        if let Some(at) = self.p.replay_close_at {
+            self.schedule(ctx, SimTime(at.as_ms()), Action::ReplayClose);
+        }
         if self.p.register {
             let sr = self.s.borrow().service_registry;
             let price = ctx
@@ -557,6 +589,7 @@ impl Actor for Service {
                     Action::Confirmed(seen) => self.on_confirmed(ctx, seen),
                     Action::Monitor { id, non_closer } => self.monitor(ctx, id, non_closer),
                     Action::Claim { id } => self.claim(ctx, id),
+                    Action::ReplayClose => self.replay_close(ctx),
                 }
             }
             _ => {}

@@ -52,7 +52,8 @@ contract TokenNetwork {
     uint256 public constant DEFECT_NONCE_ANY = 1;
     uint256 public constant DEFECT_SETTLE_EARLY = 2;
     uint256 public constant DEFECT_TYPE_IGNORED = 4;
-    uint256 public constant DEFECT_LOCKS_PAID_TWICE = 8;
+    uint256 public constant DEFECT_IGNORES_TRANSFERS = 8;
+    uint256 public constant DEFECT_OVERPAYS = 128;
 
     IERC20 public immutable token;
     SecretRegistry public immutable secret_registry;
@@ -332,20 +333,15 @@ contract TokenNetwork {
             satAdd(s2.transferred, s2.locked) >= satAdd(s1.transferred, s1.locked), "transfers not ordered"
         );
 
+        uint256 t2 = s2.transferred;
+        if (defects & DEFECT_IGNORES_TRANSFERS != 0) {
+            t2 = s1.transferred;
+        }
         uint256[4] memory out = _settlementAmounts(
-            [
-                p1.deposit,
-                p1.withdrawn_amount,
-                s1.transferred,
-                s1.locked,
-                p2.deposit,
-                p2.withdrawn_amount,
-                s2.transferred,
-                s2.locked
-            ]
+            [p1.deposit, p1.withdrawn_amount, s1.transferred, s1.locked, p2.deposit, p2.withdrawn_amount, t2, s2.locked]
         );
-        if (defects & DEFECT_LOCKS_PAID_TWICE != 0) {
-            out[0] += out[3];
+        if (defects & DEFECT_OVERPAYS != 0) {
+            out[0] += s2.transferred - s1.transferred;
         }
 
         delete channel.participants[s1.participant];
