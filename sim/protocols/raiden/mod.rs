@@ -14,6 +14,7 @@ pub mod messages;
 mod metrics;
 mod monitor;
 mod observe;
+pub mod query;
 pub mod settlement;
 pub mod slot;
 

@@ -165,6 +165,13 @@ impl Service {
         {
             return drop(self, ctx, "not_newer");
         }
+        ctx.note(format!(
+            "{} channel {id} non_closer {} nonce {} reward {}",
+            super::query::STORED_NOTE,
+            mr.non_closing_participant,
+            mr.balance_proof.nonce,
+            mr.reward_amount
+        ));
         self.requests.insert(key, mr);
         if let Some(st) = self.s.borrow_mut().services.get_mut(&me) {
             st.requests_stored += 1;
