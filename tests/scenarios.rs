@@ -63,6 +63,7 @@ scenarios! {
     quickstart => "quickstart",
     raiden_offline_victim => "raiden-offline-victim",
     raiden_blocks_mode => "raiden-blocks-mode",
+    raiden_lazy_services => "raiden-lazy-services",
     raiden_grief_dodge => "raiden-grief-dodge",
     raiden_grief_escape => "raiden-grief-escape",
     raiden_grief_late => "raiden-grief-late",

@@ -736,3 +736,63 @@ impl ProtocolConfig for RaidenConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::load_str;
+
+    fn scenario(protocol: &str, actors: &str) -> String {
+        format!(
+            "name: x\nquestion: q\nseed: 1\nduration: 1h\nchains:\n  l1: {{ block_time: 12s }}\nprotocols:\n  raiden: {{ chain: l1{protocol} }}\nactors:\n{actors}"
+        )
+    }
+
+    fn error(text: &str) -> crate::scenario::ScenarioError {
+        load_str(text, "bad.yaml").expect_err("must be rejected")
+    }
+
+    #[test]
+    fn bad_parameters_are_located_errors() {
+        let e = error(&scenario(
+            ", settle_timeout: 1s",
+            "  - { kind: raiden.participant, name: a }\n",
+        ));
+        assert!(e.message.contains("at least 2s"), "{e}");
+        assert_eq!(e.loc.map(|l| l.line), Some(8));
+        let e = error(&scenario(
+            ", time_mode: minutes",
+            "  - { kind: raiden.participant, name: a }\n",
+        ));
+        assert!(e.loc.is_some(), "{e}");
+        let e = error(&scenario(
+            "",
+            "  - { kind: raiden.stale_closer, name: a }\n",
+        ));
+        assert!(e.message.contains("close_at"), "{e}");
+        let e = error(&scenario(
+            "",
+            "  - { kind: raiden.griefing_client, name: a }\n",
+        ));
+        assert!(e.message.contains("grief"), "{e}");
+        let e = error(&scenario(
+            "",
+            "  - { kind: raiden.grinding_service, name: a }\n",
+        ));
+        assert!(e.message.contains("operator"), "{e}");
+        let e = error(&scenario(
+            ", channels: [{ a: a, b: a }]",
+            "  - { kind: raiden.participant, name: a }\n",
+        ));
+        assert!(e.message.contains("two different participants"), "{e}");
+        let e = error(&scenario(
+            ", channels: [{ a: a, b: nobody }]",
+            "  - { kind: raiden.participant, name: a }\n",
+        ));
+        assert!(e.message.contains("nobody"), "{e}");
+        let e = error(&scenario(
+            "",
+            "  - { kind: raiden.participant, name: a, rewrd: 1 }\n",
+        ));
+        assert!(e.loc.is_some(), "{e}");
+    }
+}
