@@ -751,3 +751,111 @@ fn a_timeout_below_two_divides_by_zero() {
         other => panic!("expected a revert, got {other:?}"),
     }
 }
+
+#[test]
+fn locks_stay_locked_at_settlement_and_unlock_pays_revealed_secrets() {
+    use sha2::{Digest, Sha256};
+    let mut env = Env::new(0);
+    let id = env.open();
+    let (a, b) = (env.a.clone(), env.b.clone());
+    // One pending lock of 5 from A to B, revealed in time; A has also paid 10 outright.
+    let secret = B256::repeat_byte(0x5e);
+    let secrethash = B256::from_slice(&Sha256::digest(secret.as_slice()));
+    let mut locks = Vec::new();
+    locks.extend_from_slice(&U256::from(GENESIS_TS + 10_000).to_be_bytes::<32>());
+    locks.extend_from_slice(&ether(5).to_be_bytes::<32>());
+    locks.extend_from_slice(secrethash.as_slice());
+    let locksroot = alloy_primitives::keccak256(&locks);
+    let bp_a = env.domain.sign_balance_proof(
+        &a,
+        id,
+        ether(10),
+        ether(5),
+        locksroot,
+        U256::from(1u64),
+        B256::ZERO,
+    );
+    env.close(&b, id, Some(&bp_a), TYPE_BALANCE_PROOF).unwrap();
+    let secret_registry = {
+        let out = env
+            .chain
+            .view(
+                Address::ZERO,
+                env.tn,
+                TokenNetwork::secret_registryCall {}.abi_encode().into(),
+            )
+            .unwrap();
+        Address::from_slice(&out[12..32])
+    };
+    env.call(
+        b.address(),
+        secret_registry,
+        SecretRegistry::registerSecretCall { secret }.abi_encode(),
+    )
+    .unwrap();
+    env.advance_to(T + 1);
+    // Side 1 is B (nothing sent), side 2 is A (10 sent + 5 locked).
+    let settle = TokenNetwork::settleChannelCall {
+        channel_identifier: id,
+        participant1: b.address(),
+        participant1_transferred_amount: U256::ZERO,
+        participant1_locked_amount: U256::ZERO,
+        participant1_locksroot: B256::ZERO,
+        participant2: a.address(),
+        participant2_transferred_amount: ether(10),
+        participant2_locked_amount: ether(5),
+        participant2_locksroot: locksroot,
+    }
+    .abi_encode();
+    let balance = |env: &mut Env, who: Address| {
+        let out = env
+            .chain
+            .view(
+                Address::ZERO,
+                env.token,
+                Token::balanceOfCall { account: who }.abi_encode().into(),
+            )
+            .unwrap();
+        U256::from_be_slice(&out[..32])
+    };
+    let (a0, b0) = (
+        balance(&mut env, a.address()),
+        balance(&mut env, b.address()),
+    );
+    env.call(b.address(), env.tn, settle).unwrap();
+    let state = |env: &mut Env| {
+        let out = env
+            .chain
+            .view(
+                Address::ZERO,
+                env.tn,
+                TokenNetwork::getChannelStateCall {
+                    channel_identifier: id,
+                    participant1: a.address(),
+                    participant2: b.address(),
+                }
+                .abi_encode()
+                .into(),
+            )
+            .unwrap();
+        out[31]
+    };
+    assert_eq!(state(&mut env), 3, "Settled while unlock data remains");
+    // B: 100 + 10 now; the 5 stay locked. A: 100 − 10 − 5.
+    assert_eq!(balance(&mut env, b.address()) - b0, ether(110));
+    assert_eq!(balance(&mut env, a.address()) - a0, ether(85));
+    let unlock = TokenNetwork::unlockCall {
+        channel_identifier: id,
+        receiver: b.address(),
+        sender: a.address(),
+        locks: locks.clone().into(),
+    }
+    .abi_encode();
+    env.call(a.address(), env.tn, unlock.clone()).unwrap();
+    assert_eq!(balance(&mut env, b.address()) - b0, ether(115));
+    assert_eq!(state(&mut env), 4, "Removed once nothing is left");
+    assert_eq!(
+        env.call(a.address(), env.tn, unlock),
+        Err("nothing to unlock".into())
+    );
+}
