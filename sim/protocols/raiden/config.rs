@@ -358,6 +358,10 @@ pub struct MonitorParams {
     /// requester's name, with the requester's type-2 counter-signature.
     #[serde(default)]
     pub replay_close_at: Option<Dur>,
+    /// Rogue service: submits requests with this reward instead of the promised one, under a
+    /// reward proof it signs itself (the contract must refuse it).
+    #[serde(default)]
+    pub forge_reward: Option<Amount>,
 }
 
 fn default_confirmations() -> u64 {

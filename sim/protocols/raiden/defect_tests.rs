@@ -144,3 +144,16 @@ fn accepting_type_two_for_close_breaks_no_replay() {
     let fine = checks(&scenario("", "", "", rogue));
     assert_eq!(status(&fine, "raiden.no_replay"), CheckStatus::Held);
 }
+
+#[test]
+fn unchecked_reward_proofs_break_reward_accounting() {
+    let rogue = "  - { kind: raiden.monitoring_service, name: ms, forge_reward: \"50 ether\" }";
+    let broken = checks(&scenario("    defects: [reward_unchecked]", "", "", rogue));
+    assert_eq!(
+        status(&broken, "raiden.reward_accounting"),
+        CheckStatus::Violated
+    );
+    // With the check in place the forged request never lands: Alice goes unprotected instead.
+    let fine = checks(&scenario("", "", "", rogue));
+    assert_eq!(status(&fine, "raiden.reward_accounting"), CheckStatus::Held);
+}
