@@ -72,6 +72,7 @@ scenarios! {
     raiden_grief_withhold => "raiden-grief-withhold",
     raiden_grinding => "raiden-grinding",
     raiden_ms_race => "raiden-ms-race",
+    raiden_ms_race_watch => "raiden-ms-race-watch",
     raiden_no_service => "raiden-no-service",
     raiden_short_timeout => "raiden-short-timeout",
     token_counterfeit => "token-counterfeit",

@@ -362,6 +362,14 @@ pub struct MonitorParams {
     /// reward proof it signs itself (the contract must refuse it).
     #[serde(default)]
     pub forge_reward: Option<Amount>,
+    /// Eager service: tries to monitor as soon as it sees the close, ignoring its slot (the
+    /// contract must refuse until the slot opens).
+    #[serde(default)]
+    pub eager: bool,
+    /// The seed draft's option: hold back while another service's `monitor` for the same
+    /// channel is pending in the public mempool.
+    #[serde(default)]
+    pub mempool_watch: bool,
 }
 
 fn default_confirmations() -> u64 {

@@ -157,3 +157,15 @@ fn unchecked_reward_proofs_break_reward_accounting() {
     let fine = checks(&scenario("", "", "", rogue));
     assert_eq!(status(&fine, "raiden.reward_accounting"), CheckStatus::Held);
 }
+
+#[test]
+fn skipping_the_slot_check_breaks_access_windows() {
+    let eager = "  - { kind: raiden.monitoring_service, name: ms, eager: true }";
+    let broken = checks(&scenario("    defects: [no_slot]", "", "", eager));
+    assert_eq!(
+        status(&broken, "raiden.access_windows"),
+        CheckStatus::Violated
+    );
+    let fine = checks(&scenario("", "", "", eager));
+    assert_eq!(status(&fine, "raiden.access_windows"), CheckStatus::Held);
+}

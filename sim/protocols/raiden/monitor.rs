@@ -292,7 +292,11 @@ impl Service {
                         return self.skip(ctx, "sibling_has_earlier_slot");
                     }
                 }
-                let at = self.s.borrow().sim_ms_at(first);
+                let at = if self.p.eager {
+                    ctx.now().ms()
+                } else {
+                    self.s.borrow().sim_ms_at(first)
+                };
                 let _ = blocks;
                 let at = SimTime(at).plus(self.p.latency).max(ctx.now());
                 self.schedule(ctx, at, Action::Monitor { id, non_closer });
@@ -394,6 +398,21 @@ impl Service {
             return self.skip(ctx, "lazy");
         }
         let (chain, tn, msc) = self.chain();
+        if self.p.mempool_watch {
+            let me = ctx.address();
+            let pending = ctx.pending_txs(chain).into_iter().any(|p| {
+                p.req.from != me
+                    && p.req.to == Some(msc)
+                    && MonitoringService::monitorCall::abi_decode(&p.req.data)
+                        .is_ok_and(|c| c.non_closing_participant == non_closer)
+            });
+            if pending {
+                self.skip(ctx, "pending_monitor");
+                let bt = self.s.borrow().block_time_ms;
+                let at = ctx.now().plus(crate::engine::time::Dur::ms(bt));
+                return self.schedule(ctx, at, Action::Monitor { id, non_closer });
+            }
+        }
         let udc = self.s.borrow().udc;
         let effective = ctx
             .view(
