@@ -83,6 +83,15 @@ impl<'a> Probe<'a> {
     pub fn actor_address(&self, id: ActorId) -> Address {
         self.core.actors[id.0 as usize].info.address
     }
+    /// The block produced last (with its receipts and logs) and its chain; `None` before the
+    /// first block. Lets `always` checks follow events without subscribing an actor.
+    pub fn last_block(&self) -> Option<(ChainIdx, &crate::chain::Block)> {
+        self.core.last_block.as_ref().map(|(c, b)| (*c, b))
+    }
+    /// Decodes revert data with the ABIs of every deployed contract.
+    pub fn revert_reason(&self, data: &[u8]) -> String {
+        self.core.abis.revert_reason(data)
+    }
     /// Current value of an engine or actor metric.
     pub fn metric(&self, name: &str) -> Option<Value> {
         self.core.metrics.get(name)

@@ -154,6 +154,16 @@ impl<'a> Ctx<'a> {
             .chain
             .base_fee_at(self.core.now)
     }
+    /// Transactions waiting in `chain`'s mempool, in arrival order: what a node watching the
+    /// public mempool sees (front-running, pending-update detection).
+    pub fn pending_txs(&self, chain: ChainIdx) -> Vec<crate::chain::PendingTx> {
+        self.core.chains[chain.0 as usize]
+            .chain
+            .pending()
+            .into_iter()
+            .cloned()
+            .collect()
+    }
     /// Submits a typed call as a transaction with default options; returns its hash.
     pub fn send_tx<C: SolCall>(&mut self, chain: ChainIdx, to: Address, call: &C) -> B256 {
         self.send_tx_with(chain, Some(to), call.abi_encode().into(), TxOpts::default())

@@ -131,6 +131,8 @@ pub struct Core {
     msg_seq: u64,
     /// Bridge routes registered at genesis (empty for most worlds).
     pub(crate) bridges: Vec<RelaySlot>,
+    /// The block produced last and its chain, kept for `always` checks that read its receipts.
+    pub(crate) last_block: Option<(ChainIdx, crate::chain::Block)>,
 }
 
 impl Core {
@@ -489,6 +491,7 @@ impl World {
             censor,
             msg_seq: 0,
             bridges: Vec::new(),
+            last_block: None,
         };
 
         // Every actor starts with the chain's native funding.
@@ -1079,6 +1082,7 @@ impl World {
         if !self.core.bridges.is_empty() {
             self.pick_up_messages(c, &block);
         }
+        self.core.last_block = Some((c, block));
         self.block_checks();
     }
 

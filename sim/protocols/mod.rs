@@ -4,6 +4,7 @@
 
 pub mod avs;
 pub mod bold;
+pub mod raiden;
 pub mod tbtc;
 pub mod token;
 
@@ -82,7 +83,8 @@ pub struct Spawn<'a> {
 
 /// Every protocol Crucible knows.
 pub fn registry() -> &'static [&'static dyn Protocol] {
-    static REGISTRY: [&dyn Protocol; 3] = [&token::TOKEN, &avs::AVS, &bold::BOLD];
+    static REGISTRY: [&dyn Protocol; 4] =
+        [&token::TOKEN, &avs::AVS, &bold::BOLD, &raiden::RAIDEN];
     &REGISTRY
 }
 

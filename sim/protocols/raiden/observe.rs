@@ -1,0 +1,792 @@
+//! God's-eye bookkeeping of a Raiden run: the static set-up (contracts, actors, channels), the
+//! off-chain evidence actors leave (every balance proof, counter-signature and reward proof
+//! signed), and what happened on chain, read from each block's receipts. The invariants and
+//! metrics are computed from it.
+
+use super::settlement::{expected_payout, Side};
+use super::{slot, MonitoringService, TokenNetwork, UserDeposit};
+use crate::chain::{ChainIdx, TxStatus};
+use crate::check::Probe;
+use crate::engine::actor::ActorId;
+use alloy_primitives::{keccak256, Address, B256, U256};
+use alloy_sol_types::{SolEvent, SolValue};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+pub type Shared = Rc<RefCell<RaidenState>>;
+
+/// One participant of a channel.
+#[derive(Debug, Clone)]
+pub struct Party {
+    pub actor: ActorId,
+    pub address: Address,
+    pub deposit: U256,
+}
+
+/// The close of a channel as seen on chain.
+#[derive(Debug, Clone)]
+pub struct CloseRecord {
+    pub t_ms: u64,
+    pub timestamp: u64,
+    pub block: u64,
+    pub closer: Address,
+    pub nonce: U256,
+    /// `settleable_after` (seconds mode) or the settle block (blocks mode).
+    pub deadline: u64,
+    /// The contract clock at the close (timestamp or block number).
+    pub clock: u64,
+}
+
+/// One successful update of the closer's slot.
+#[derive(Debug, Clone)]
+pub struct UpdateRecord {
+    pub t_ms: u64,
+    pub block: u64,
+    pub nonce: U256,
+    /// Sender of the transaction.
+    pub sender: Address,
+    /// The monitoring service, when it came through `monitor`.
+    pub ms: Option<Address>,
+}
+
+/// A settlement as seen on chain.
+#[derive(Debug, Clone)]
+pub struct SettleRecord {
+    pub t_ms: u64,
+    pub block: u64,
+    pub amounts: BTreeMap<Address, U256>,
+    pub expected: BTreeMap<Address, U256>,
+}
+
+/// A live reward record of the monitoring service contract.
+#[derive(Debug, Clone)]
+pub struct RewardRecord {
+    pub ms: Address,
+    pub amount: U256,
+    pub nonce: U256,
+    pub sender: Address,
+}
+
+/// Everything known about one channel.
+#[derive(Debug, Clone)]
+pub struct ChannelRecord {
+    pub id: u64,
+    pub a: Party,
+    pub b: Party,
+    pub closed: Option<CloseRecord>,
+    pub slot_nonce: BTreeMap<Address, U256>,
+    pub updates: Vec<UpdateRecord>,
+    pub settled: Option<SettleRecord>,
+    pub reward: Option<RewardRecord>,
+    pub claims: Vec<(Address, U256)>,
+}
+
+impl ChannelRecord {
+    pub fn new(id: u64, a: (ActorId, Address, U256), b: (ActorId, Address, U256)) -> ChannelRecord {
+        ChannelRecord {
+            id,
+            a: Party {
+                actor: a.0,
+                address: a.1,
+                deposit: a.2,
+            },
+            b: Party {
+                actor: b.0,
+                address: b.1,
+                deposit: b.2,
+            },
+            closed: None,
+            slot_nonce: BTreeMap::new(),
+            updates: Vec::new(),
+            settled: None,
+            reward: None,
+            claims: Vec::new(),
+        }
+    }
+
+    /// The other participant.
+    pub fn partner_of(&self, who: Address) -> Option<&Party> {
+        if who == self.a.address {
+            Some(&self.b)
+        } else if who == self.b.address {
+            Some(&self.a)
+        } else {
+            None
+        }
+    }
+
+    pub fn party(&self, who: Address) -> Option<&Party> {
+        if who == self.a.address {
+            Some(&self.a)
+        } else if who == self.b.address {
+            Some(&self.b)
+        } else {
+            None
+        }
+    }
+}
+
+/// A Raiden actor known at genesis.
+#[derive(Debug, Clone)]
+pub struct ActorEntry {
+    pub id: ActorId,
+    pub name: String,
+    pub kind: String,
+}
+
+/// Per-service statistics (the seed draft's `/stats`).
+#[derive(Debug, Clone, Default)]
+pub struct ServiceStats {
+    pub requests_stored: u64,
+    pub requests_dropped: u64,
+    pub monitors_sent: u64,
+    pub monitors_ok: u64,
+    pub monitors_reverted: u64,
+    pub claims_ok: u64,
+    pub claims_reverted: u64,
+    pub rewards: U256,
+    pub gas_wei: U256,
+    pub skipped: BTreeMap<String, u64>,
+}
+
+/// A newest balance proof one participant holds from its partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub nonce: U256,
+    pub transferred: U256,
+}
+
+/// The shared state of a Raiden run.
+#[derive(Debug)]
+pub struct RaidenState {
+    pub chain: ChainIdx,
+    pub chain_id: u64,
+    pub block_time_ms: u64,
+    pub genesis_ts: u64,
+    pub blocks_mode: bool,
+    /// `T` as the slot rule uses it: seconds, or `T_min` blocks in blocks mode.
+    pub slot_timeout: u64,
+    pub token: Address,
+    pub tn: Address,
+    pub tn_registry: Address,
+    pub service_registry: Address,
+    pub udc: Address,
+    pub msc: Address,
+    pub secret_registry: Address,
+    /// Fidelity flags of this run, as configured.
+    pub flags: Vec<(&'static str, String)>,
+    pub actors: BTreeMap<Address, ActorEntry>,
+    pub channels: BTreeMap<u64, ChannelRecord>,
+    /// Balance-hash preimages of every balance proof signed: (transferred, locked, locksroot).
+    pub preimages: BTreeMap<B256, (U256, U256, B256)>,
+    /// (channel, signer, balance_hash) of every balance proof signed.
+    pub signed: BTreeSet<(u64, Address, B256)>,
+    /// (channel, closer) of every type-1 counter-signature issued.
+    pub close_authorised: BTreeSet<(u64, Address)>,
+    /// (channel, signer, nonce, reward) of every reward proof signed.
+    pub reward_proofs: BTreeSet<(u64, Address, U256, U256)>,
+    /// Newest partner proof each participant holds, by (channel, holder).
+    pub held: BTreeMap<(u64, Address), Held>,
+    pub services: BTreeMap<Address, ServiceStats>,
+    /// Reverted transactions by decoded reason.
+    pub reverts: BTreeMap<String, u64>,
+    /// Gas spent (wei) by actor name.
+    pub gas_wei: BTreeMap<String, U256>,
+    /// Invariant violations found in the block just ingested, by invariant name.
+    pub fresh: BTreeMap<&'static str, String>,
+    last_ingested: Option<u64>,
+}
+
+impl RaidenState {
+    pub fn new(
+        chain: ChainIdx,
+        chain_id: u64,
+        block_time_ms: u64,
+        genesis_ts: u64,
+        blocks_mode: bool,
+        slot_timeout: u64,
+    ) -> RaidenState {
+        RaidenState {
+            chain,
+            chain_id,
+            block_time_ms,
+            genesis_ts,
+            blocks_mode,
+            slot_timeout,
+            token: Address::ZERO,
+            tn: Address::ZERO,
+            tn_registry: Address::ZERO,
+            service_registry: Address::ZERO,
+            udc: Address::ZERO,
+            msc: Address::ZERO,
+            secret_registry: Address::ZERO,
+            flags: Vec::new(),
+            actors: BTreeMap::new(),
+            channels: BTreeMap::new(),
+            preimages: BTreeMap::new(),
+            signed: BTreeSet::new(),
+            close_authorised: BTreeSet::new(),
+            reward_proofs: BTreeSet::new(),
+            held: BTreeMap::new(),
+            services: BTreeMap::new(),
+            reverts: BTreeMap::new(),
+            gas_wei: BTreeMap::new(),
+            fresh: BTreeMap::new(),
+            last_ingested: None,
+        }
+    }
+
+    pub fn add_actor(&mut self, id: ActorId, name: &str, kind: &str, address: Address) {
+        self.actors.insert(
+            address,
+            ActorEntry {
+                id,
+                name: name.to_string(),
+                kind: kind.to_string(),
+            },
+        );
+        if super::MONITOR_KINDS.contains(&kind) {
+            self.services.insert(address, ServiceStats::default());
+        }
+    }
+
+    pub fn name_of(&self, a: Address) -> String {
+        self.actors
+            .get(&a)
+            .map_or_else(|| a.to_string(), |e| e.name.clone())
+    }
+
+    /// Simulated time of the first block whose contract clock is past `clock`.
+    pub fn sim_ms_after(&self, clock: u64) -> u64 {
+        if self.blocks_mode {
+            (clock + 1) * self.block_time_ms
+        } else {
+            let secs = (clock + 1).saturating_sub(self.genesis_ts);
+            let ms = secs * 1000;
+            ms.div_ceil(self.block_time_ms) * self.block_time_ms
+        }
+    }
+
+    /// Simulated time at which the contract clock reaches `clock`.
+    pub fn sim_ms_at(&self, clock: u64) -> u64 {
+        if self.blocks_mode {
+            clock * self.block_time_ms
+        } else {
+            clock.saturating_sub(self.genesis_ts) * 1000
+        }
+    }
+
+    /// Channel whose reward identifier is `rid`.
+    pub fn channel_by_reward_id(&self, rid: B256) -> Option<u64> {
+        self.channels
+            .keys()
+            .copied()
+            .find(|id| reward_identifier(*id, self.tn) == rid)
+    }
+
+    fn flag(&mut self, invariant: &'static str, detail: String) {
+        self.fresh.entry(invariant).or_insert(detail);
+    }
+
+    /// Reads the receipts of the block just produced (once per block).
+    pub fn ingest(&mut self, probe: &mut Probe) {
+        let Some((chain, block)) = probe.last_block() else {
+            return;
+        };
+        if chain != self.chain || self.last_ingested == Some(block.header.number) {
+            return;
+        }
+        let header = block.header.clone();
+        let receipts = block.receipts.clone();
+        self.last_ingested = Some(header.number);
+        self.fresh.clear();
+        let clock = if self.blocks_mode {
+            header.number
+        } else {
+            header.timestamp
+        };
+        for r in &receipts {
+            let name = self.name_of(r.from);
+            let cost = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
+            if self.actors.contains_key(&r.from) {
+                *self.gas_wei.entry(name.clone()).or_default() += cost;
+            }
+            let to_msc = r.to == Some(self.msc);
+            if let Some(s) = self.services.get_mut(&r.from) {
+                s.gas_wei += cost;
+            }
+            match &r.status {
+                TxStatus::Success => {}
+                TxStatus::Revert(data) => {
+                    let reason = probe.revert_reason(data);
+                    if let Some(s) = self.services.get_mut(&r.from) {
+                        if to_msc && r.gas_used > 0 {
+                            if reason.contains("reward")
+                                || reason.contains("settled yet")
+                                || reason.contains("UDC")
+                            {
+                                s.claims_reverted += 1;
+                            } else {
+                                s.monitors_reverted += 1;
+                            }
+                        }
+                    }
+                    *self.reverts.entry(reason).or_default() += 1;
+                    continue;
+                }
+                TxStatus::Halt(reason) => {
+                    *self.reverts.entry(reason.clone()).or_default() += 1;
+                    continue;
+                }
+            }
+            for log in &r.logs {
+                self.on_log(probe, &header, clock, r.from, log);
+            }
+        }
+    }
+
+    fn on_log(
+        &mut self,
+        probe: &mut Probe,
+        header: &crate::chain::BlockHeader,
+        clock: u64,
+        sender: Address,
+        log: &crate::chain::Log,
+    ) {
+        let Some(topic0) = log.topics.first().copied() else {
+            return;
+        };
+        let t_ms = header.time.ms();
+        if log.address == self.tn {
+            if topic0 == TokenNetwork::ChannelClosed::SIGNATURE_HASH {
+                let Ok(e) = TokenNetwork::ChannelClosed::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) else {
+                    return;
+                };
+                self.on_close(probe, header, clock, t_ms, e);
+            } else if topic0 == TokenNetwork::NonClosingBalanceProofUpdated::SIGNATURE_HASH {
+                let Ok(e) = TokenNetwork::NonClosingBalanceProofUpdated::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) else {
+                    return;
+                };
+                self.on_update(header, t_ms, sender, e);
+            } else if topic0 == TokenNetwork::ChannelSettled::SIGNATURE_HASH {
+                let Ok(e) = TokenNetwork::ChannelSettled::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) else {
+                    return;
+                };
+                self.on_settle(probe, header, clock, t_ms, e);
+            }
+        } else if log.address == self.msc {
+            if topic0 == MonitoringService::NewBalanceProofReceived::SIGNATURE_HASH {
+                let Ok(e) = MonitoringService::NewBalanceProofReceived::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) else {
+                    return;
+                };
+                self.on_monitor(probe, clock, e);
+            } else if topic0 == MonitoringService::RewardClaimed::SIGNATURE_HASH {
+                let Ok(e) = MonitoringService::RewardClaimed::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) else {
+                    return;
+                };
+                self.on_claim(clock, e);
+            }
+        }
+    }
+
+    fn on_close(
+        &mut self,
+        probe: &mut Probe,
+        header: &crate::chain::BlockHeader,
+        clock: u64,
+        t_ms: u64,
+        e: TokenNetwork::ChannelClosed,
+    ) {
+        let id = e.channel_identifier.to::<u64>();
+        let (chain, tn) = (self.chain, self.tn);
+        let deadline = probe
+            .view(
+                chain,
+                tn,
+                &TokenNetwork::settleDeadlineCall {
+                    channel_identifier: e.channel_identifier,
+                },
+            )
+            .map(|d| d.to::<u64>())
+            .unwrap_or(0);
+        if !self.close_authorised.contains(&(id, e.closing_participant)) {
+            self.flag(
+                "raiden.no_replay",
+                format!(
+                    "channel {id} closed in the name of {} who never signed a type-1 counter-signature for it",
+                    self.name_of(e.closing_participant)
+                ),
+            );
+        }
+        let Some(ch) = self.channels.get(&id) else {
+            return;
+        };
+        let non_closer = ch.partner_of(e.closing_participant).map(|p| p.address);
+        let mut problems = Vec::new();
+        if let Some(nc) = non_closer {
+            if !e.nonce.is_zero() {
+                problems.extend(self.store_check(id, nc, e.nonce, e.balance_hash));
+            }
+        }
+        let ch = self.channels.get_mut(&id).expect("present");
+        ch.closed = Some(CloseRecord {
+            t_ms,
+            timestamp: header.timestamp,
+            block: header.number,
+            closer: e.closing_participant,
+            nonce: e.nonce,
+            deadline,
+            clock,
+        });
+        for (inv, d) in problems {
+            self.flag(inv, d);
+        }
+    }
+
+    /// Checks and records a store into `owner`'s slot: strictly increasing nonce, and a
+    /// balance hash the owner signed for this very channel.
+    fn store_check(
+        &mut self,
+        id: u64,
+        owner: Address,
+        nonce: U256,
+        balance_hash: B256,
+    ) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let name = self.name_of(owner);
+        let signed = self.signed.contains(&(id, owner, balance_hash));
+        let Some(ch) = self.channels.get_mut(&id) else {
+            return out;
+        };
+        let prev = ch.slot_nonce.get(&owner).copied().unwrap_or_default();
+        if nonce <= prev {
+            out.push((
+                "raiden.monotone_nonces",
+                format!("channel {id}: {name}'s slot went from nonce {prev} to {nonce}"),
+            ));
+        }
+        ch.slot_nonce.insert(owner, nonce);
+        if !signed {
+            out.push((
+                "raiden.no_replay",
+                format!("channel {id}: stored balance hash {balance_hash} was never signed by {name} for this channel"),
+            ));
+        }
+        out
+    }
+
+    fn on_update(
+        &mut self,
+        header: &crate::chain::BlockHeader,
+        t_ms: u64,
+        sender: Address,
+        e: TokenNetwork::NonClosingBalanceProofUpdated,
+    ) {
+        let id = e.channel_identifier.to::<u64>();
+        let problems = self.store_check(id, e.closing_participant, e.nonce, e.balance_hash);
+        for (inv, d) in problems {
+            self.flag(inv, d);
+        }
+        let blocks = self.blocks_mode;
+        let deadline_flag = self
+            .flags
+            .iter()
+            .any(|(k, v)| *k == "update_deadline" && v == "true");
+        if let Some(ch) = self.channels.get_mut(&id) {
+            if let Some(c) = &ch.closed {
+                if blocks && deadline_flag && header.number > c.deadline {
+                    let d = format!(
+                        "channel {id} updated in block {} after settle block {}",
+                        header.number, c.deadline
+                    );
+                    self.fresh.entry("raiden.access_windows").or_insert(d);
+                }
+            }
+            ch.updates.push(UpdateRecord {
+                t_ms,
+                block: header.number,
+                nonce: e.nonce,
+                sender,
+                ms: None,
+            });
+        }
+    }
+
+    fn on_monitor(
+        &mut self,
+        probe: &mut Probe,
+        clock: u64,
+        e: MonitoringService::NewBalanceProofReceived,
+    ) {
+        let id = e.channel_identifier.to::<u64>();
+        let registered = probe
+            .view(
+                self.chain,
+                self.service_registry,
+                &super::ServiceRegistry::hasValidRegistrationCall {
+                    service: e.ms_address,
+                },
+            )
+            .unwrap_or(false);
+        let ms_name = self.name_of(e.ms_address);
+        let authentic =
+            self.reward_proofs
+                .contains(&(id, e.raiden_node_address, e.nonce, e.reward_amount));
+        let slot_timeout = self.slot_timeout;
+        let mut problems: Vec<(&'static str, String)> = Vec::new();
+        if let Some(s) = self.services.get_mut(&e.ms_address) {
+            s.monitors_ok += 1;
+        }
+        let Some(ch) = self.channels.get_mut(&id) else {
+            return;
+        };
+        if !registered {
+            problems.push((
+                "raiden.access_windows",
+                format!("{ms_name} monitored channel {id} without a valid registration"),
+            ));
+        }
+        match &ch.closed {
+            None => problems.push((
+                "raiden.access_windows",
+                format!("{ms_name} monitored channel {id}, which is not closed"),
+            )),
+            Some(c) => {
+                let close_clock = c.deadline.saturating_sub(slot_timeout);
+                if let Some(first) = slot::first_allowed(
+                    U256::from(close_clock),
+                    U256::from(slot_timeout),
+                    ch.a.address,
+                    ch.b.address,
+                    e.ms_address,
+                ) {
+                    if U256::from(clock) < first {
+                        problems.push((
+                            "raiden.access_windows",
+                            format!("{ms_name} monitored channel {id} at {clock}, before its slot at {first}"),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(prev) = &ch.reward {
+            if e.nonce <= prev.nonce {
+                problems.push((
+                    "raiden.monotone_nonces",
+                    format!(
+                        "channel {id}: reward record nonce went from {} to {}",
+                        prev.nonce, e.nonce
+                    ),
+                ));
+            }
+        }
+        if !authentic {
+            problems.push((
+                "raiden.reward_accounting",
+                format!(
+                    "channel {id}: reward record ({} for nonce {}) is not covered by a reward proof its sender signed",
+                    e.reward_amount, e.nonce
+                ),
+            ));
+        }
+        ch.reward = Some(RewardRecord {
+            ms: e.ms_address,
+            amount: e.reward_amount,
+            nonce: e.nonce,
+            sender: e.raiden_node_address,
+        });
+        if let Some(u) = ch.updates.last_mut() {
+            u.ms = Some(e.ms_address);
+        }
+        for (inv, d) in problems {
+            self.flag(inv, d);
+        }
+    }
+
+    fn on_claim(&mut self, clock: u64, e: MonitoringService::RewardClaimed) {
+        let Some(id) = self.channel_by_reward_id(e.reward_identifier) else {
+            return;
+        };
+        let ms_name = self.name_of(e.ms_address);
+        let mut problems: Vec<(&'static str, String)> = Vec::new();
+        let ch = self.channels.get_mut(&id).expect("present");
+        match ch.reward.take() {
+            None => problems.push((
+                "raiden.reward_accounting",
+                format!("channel {id}: {ms_name} was paid {} with no live reward record (a second claim)", e.amount),
+            )),
+            Some(r) => {
+                if r.amount != e.amount || r.ms != e.ms_address {
+                    problems.push((
+                        "raiden.reward_accounting",
+                        format!("channel {id}: claim paid {} to {ms_name}, record said {} to {}", e.amount, r.amount, r.ms),
+                    ));
+                }
+            }
+        }
+        if let Some(c) = &ch.closed {
+            if clock <= c.deadline {
+                problems.push((
+                    "raiden.access_windows",
+                    format!(
+                        "channel {id}: reward claimed at {clock}, window ends at {}",
+                        c.deadline
+                    ),
+                ));
+            }
+        }
+        ch.claims.push((e.ms_address, e.amount));
+        if let Some(s) = self.services.get_mut(&e.ms_address) {
+            s.claims_ok += 1;
+            s.rewards += e.amount;
+        }
+        for (inv, d) in problems {
+            self.flag(inv, d);
+        }
+    }
+
+    fn on_settle(
+        &mut self,
+        probe: &mut Probe,
+        header: &crate::chain::BlockHeader,
+        clock: u64,
+        t_ms: u64,
+        e: TokenNetwork::ChannelSettled,
+    ) {
+        let id = e.channel_identifier.to::<u64>();
+        let (chain, tn) = (self.chain, self.tn);
+        let mut left = U256::ZERO;
+        for (s, r) in [
+            (e.participant1, e.participant2),
+            (e.participant2, e.participant1),
+        ] {
+            let key = keccak256((e.channel_identifier, s, r).abi_encode_packed());
+            if let Ok(u) = probe.view(
+                chain,
+                tn,
+                &TokenNetwork::unlock_identifier_to_unlock_dataCall(key),
+            ) {
+                left += u.locked_amount;
+            }
+        }
+        let held = self.held.clone();
+        let Some(ch) = self.channels.get_mut(&id) else {
+            return;
+        };
+        let mut problems: Vec<(&'static str, String)> = Vec::new();
+        let tad = ch.a.deposit + ch.b.deposit;
+        let paid = e.participant1_amount + e.participant2_amount;
+        if paid + left != tad || e.participant1_amount > tad || e.participant2_amount > tad {
+            problems.push((
+                "raiden.settlement_conservation",
+                format!(
+                    "channel {id}: paid {} + {} and kept {left} locked, but the available deposit is {tad}",
+                    e.participant1_amount, e.participant2_amount
+                ),
+            ));
+        }
+        if let Some(c) = &ch.closed {
+            if clock <= c.deadline {
+                problems.push((
+                    "raiden.access_windows",
+                    format!(
+                        "channel {id} settled at {clock}, window ends at {}",
+                        c.deadline
+                    ),
+                ));
+            }
+        }
+        let mut amounts = BTreeMap::new();
+        amounts.insert(e.participant1, e.participant1_amount);
+        amounts.insert(e.participant2, e.participant2_amount);
+        let mut expected = BTreeMap::new();
+        for (me, partner) in [(&ch.a, &ch.b), (&ch.b, &ch.a)] {
+            let from_partner = held.get(&(id, me.address)).copied();
+            let from_me = held.get(&(id, partner.address)).copied();
+            let want = expected_payout(
+                Side {
+                    deposit: me.deposit,
+                    transferred: from_me.map_or(U256::ZERO, |h| h.transferred),
+                    ..Side::default()
+                },
+                Side {
+                    deposit: partner.deposit,
+                    transferred: from_partner.map_or(U256::ZERO, |h| h.transferred),
+                    ..Side::default()
+                },
+            );
+            expected.insert(me.address, want);
+            // Honest-outcome safety: the non-closer whose newest partner proof is on chain gets
+            // at least what it expects.
+            let non_closer = ch.closed.as_ref().is_some_and(|c| c.closer != me.address);
+            let newest_on_chain = match from_partner {
+                None => true,
+                Some(h) => {
+                    ch.slot_nonce
+                        .get(&partner.address)
+                        .copied()
+                        .unwrap_or_default()
+                        >= h.nonce
+                }
+            };
+            let got = amounts.get(&me.address).copied().unwrap_or_default();
+            if non_closer && newest_on_chain && got < want {
+                problems.push((
+                    "raiden.honest_outcome",
+                    format!("channel {id}: non-closer's newest partner proof was on chain, yet it got {got} < expected {want}"),
+                ));
+            }
+        }
+        ch.settled = Some(SettleRecord {
+            t_ms,
+            block: header.number,
+            amounts,
+            expected,
+        });
+        for (inv, d) in problems {
+            self.flag(inv, d);
+        }
+    }
+
+    /// UDC balances of every known actor (for the reward accounting check).
+    pub fn udc_balances(&self, probe: &mut Probe) -> Result<(U256, U256, U256), String> {
+        let mut sum = U256::ZERO;
+        for a in self.actors.keys() {
+            sum += probe
+                .view(self.chain, self.udc, &UserDeposit::balancesCall(*a))
+                .map_err(|e| format!("balances: {e}"))?;
+        }
+        let whole = probe
+            .view(self.chain, self.udc, &UserDeposit::whole_balanceCall {})
+            .map_err(|e| format!("whole_balance: {e}"))?;
+        let held = probe
+            .view(
+                self.chain,
+                self.token,
+                &crate::protocols::token::Token::balanceOfCall { account: self.udc },
+            )
+            .map_err(|e| format!("balanceOf: {e}"))?;
+        Ok((sum, whole, held))
+    }
+}
+
+/// `keccak256(uint256 channel_identifier ‖ address token_network)`.
+pub fn reward_identifier(channel: u64, tn: Address) -> B256 {
+    keccak256((U256::from(channel), tn).abi_encode_packed())
+}
