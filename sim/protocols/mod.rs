@@ -83,8 +83,7 @@ pub struct Spawn<'a> {
 
 /// Every protocol Crucible knows.
 pub fn registry() -> &'static [&'static dyn Protocol] {
-    static REGISTRY: [&dyn Protocol; 4] =
-        [&token::TOKEN, &avs::AVS, &bold::BOLD, &raiden::RAIDEN];
+    static REGISTRY: [&dyn Protocol; 4] = [&token::TOKEN, &avs::AVS, &bold::BOLD, &raiden::RAIDEN];
     &REGISTRY
 }
 
