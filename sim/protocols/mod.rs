@@ -75,7 +75,7 @@ pub struct Spawn<'a> {
 
 /// Every protocol Crucible knows.
 pub fn registry() -> &'static [&'static dyn Protocol] {
-    static REGISTRY: [&dyn Protocol; 1] = [&token::TOKEN];
+    static REGISTRY: [&dyn Protocol; 2] = [&token::TOKEN, &tbtc::TBTC];
     &REGISTRY
 }
 
