@@ -972,6 +972,14 @@ impl Node {
             let (done, next_end, action, active) = {
                 let s = self.shared.borrow();
                 let Some(sn) = s.sessions.get(&key) else {
+                    // Forgotten long ago (this node was away): release the lock.
+                    drop(s);
+                    self.actions.remove(&key.0);
+                    let mut s = self.shared.borrow_mut();
+                    s.running.remove(&(self.me, key.0));
+                    if let Some(c) = s.concurrent.get_mut(&self.me) {
+                        *c = c.saturating_sub(1);
+                    }
                     continue;
                 };
                 (sn.done, sn.next_end, sn.proposal.action, sn.active_members)

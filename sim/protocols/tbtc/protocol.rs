@@ -11,7 +11,6 @@ use crate::scenario::yaml::{from_node, Located, Node};
 use alloy_primitives::{Address, FixedBytes, B256};
 use alloy_sol_types::SolConstructor;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// ABIs of the contracts (trace headers carry them).
@@ -201,7 +200,6 @@ impl ProtocolConfig for TbtcConfig {
         st.last_heartbeat = vec![None; st.wallets.len()];
         st.degraded_since = vec![None; st.wallets.len()];
         st.claimed_since_onset = vec![false; st.wallets.len()];
-        let _: &BTreeMap<u32, Vec<usize>> = &st.node_wallets;
         let shared: Shared = Rc::new(RefCell::new(st));
         let view = shared.clone();
         Ok(Setup {

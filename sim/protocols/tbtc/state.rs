@@ -270,6 +270,9 @@ impl Coordination {
             return;
         }
         let index = super::window::index(w);
+        if !self.window_heartbeats.contains_key(&w) {
+            self.prune(w);
+        }
         if d.decision.heartbeat() {
             *self.window_heartbeats.entry(w).or_insert(0) += 1;
             if let Some(prev) = self.last_heartbeat[wallet] {
@@ -280,6 +283,18 @@ impl Coordination {
             self.window_heartbeats.entry(w).or_insert(0);
         }
         self.decisions.insert((w, wallet), d);
+    }
+
+    /// Forgets per-window state no routine can reach any more once window `w` begins: every
+    /// action of a window ends within 1,300 blocks, so two windows back is enough. Keeps a
+    /// year-long run's memory flat.
+    fn prune(&mut self, w: u64) {
+        let keep = w.saturating_sub(2 * super::window::FREQUENCY);
+        self.decisions.retain(|(dw, _), _| *dw >= keep);
+        self.agreement.retain(|(dw, _), _| *dw >= keep);
+        self.sessions.retain(|(_, dw, _), _| *dw >= keep);
+        self.claims.retain(|(_, dw), _| *dw >= keep);
+        self.equivocations.retain(|(_, dw)| *dw >= keep);
     }
 
     /// The overload draw of operator `op` in attempt `attempt` of a session: uniform in [0, 1),
