@@ -104,4 +104,13 @@ scenarios! {
     raiden_no_service => "raiden-no-service",
     raiden_short_timeout => "raiden-short-timeout",
     token_counterfeit => "token-counterfeit",
+    tbtc_idle_heartbeats => "tbtc-idle-heartbeats",
+    tbtc_idle_leader => "tbtc-idle-leader",
+    tbtc_mistaken_leader => "tbtc-mistaken-leader",
+    tbtc_impersonator => "tbtc-impersonator",
+    tbtc_equivocation => "tbtc-equivocation",
+    tbtc_censoring_leader => "tbtc-censoring-leader",
+    tbtc_redemptions => "tbtc-redemptions",
+    tbtc_partitioned_follower => "tbtc-partitioned-follower",
+    tbtc_inactivity => "tbtc-inactivity",
 }

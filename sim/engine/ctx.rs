@@ -107,6 +107,15 @@ impl<'a> Ctx<'a> {
     pub fn actor_address(&self, id: ActorId) -> Address {
         self.core.actors[id.0 as usize].info.address
     }
+    /// Whether actor `id` is online now. For protocol models of group protocols (threshold
+    /// signing) that need to know which members could take part; not a view of one actor.
+    pub fn is_online(&self, id: ActorId) -> bool {
+        self.core.is_online(id)
+    }
+    /// Whether a network partition in force now separates actors `a` and `b`.
+    pub fn partitioned(&self, a: ActorId, b: ActorId) -> bool {
+        self.core.network.separated(self.core.now, a, b)
+    }
 
     // ---- chains ----------------------------------------------------------------------------
 

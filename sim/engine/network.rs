@@ -70,6 +70,16 @@ impl Network {
         Network { config, stream }
     }
 
+    /// Whether a partition in force at `now` separates `a` from `b` (no draws are made).
+    pub fn separated(&self, now: SimTime, a: ActorId, b: ActorId) -> bool {
+        now < self.config.faults_until
+            && self
+                .config
+                .partitions
+                .iter()
+                .any(|p| p.separates(now, a, b))
+    }
+
     /// Decides the fate of a message sent at `now`. Draws exactly twice per message, so the
     /// fate of one message never shifts the draws of the next.
     pub fn route(&mut self, now: SimTime, from: ActorId, to: ActorId) -> Fate {

@@ -74,6 +74,17 @@ pub(crate) struct ChainSlot {
     pub(crate) name: String,
     pub(crate) chain: Chain,
     subs: Vec<Subscription>,
+    /// Empty blocks are built only on demand (catch-up), without records or per-block checks.
+    lazy: bool,
+    /// A lazy chain has a `Block` event queued.
+    block_queued: bool,
+}
+
+impl ChainSlot {
+    /// Time of block `number` (block `n` is produced at `n × block time`).
+    fn time_of(&self, number: u64) -> SimTime {
+        SimTime(number.saturating_mul(self.chain.config().block_time_ms.max(1)))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,6 +166,11 @@ impl Core {
             .map(|(i, _)| ActorId(i as u32))
     }
 
+    /// Whether `id` is online now (neither offline nor crashed).
+    pub(crate) fn is_online(&self, id: ActorId) -> bool {
+        self.actors[id.0 as usize].status == Status::Online
+    }
+
     pub(crate) fn actor_by_name(&self, name: &str) -> Option<ActorId> {
         self.actors
             .iter()
@@ -196,6 +212,13 @@ impl Core {
         let to = req.to;
         let pending = self.chains[chain.0 as usize].chain.submit(req, self.now);
         self.tx_owner.insert(pending.hash, actor);
+        let slot = &mut self.chains[chain.0 as usize];
+        if slot.lazy && !slot.block_queued {
+            // A lazy chain builds its next block for real once something is pending.
+            slot.block_queued = true;
+            let at = slot.time_of(slot.chain.head().number + 1).max(self.now);
+            self.queue.push(at, Class::Block, Ev::Block(chain));
+        }
         self.metrics.add("tx.submitted", 1);
         self.tracer.record(Record::TxSubmitted {
             t: self.now.ms(),
@@ -430,6 +453,8 @@ impl World {
                 name: config.name.clone(),
                 chain: Chain::new(config),
                 subs: Vec::new(),
+                lazy: spec.lazy_empty_blocks,
+                block_queued: false,
             });
         }
 
@@ -717,6 +742,9 @@ impl World {
             }
         }
         for (i, slot) in self.core.chains.iter().enumerate() {
+            if slot.lazy {
+                continue;
+            }
             let bt = slot.chain.config().block_time_ms.max(1);
             q.push(SimTime(bt), Class::Block, Ev::Block(ChainIdx(i as u16)));
         }
@@ -749,7 +777,8 @@ impl World {
             if t > self.end || self.stop.is_some() {
                 break;
             }
-            let (t, _, ev) = self.core.queue.pop().expect("peeked");
+            let (t, class, ev) = self.core.queue.pop().expect("peeked");
+            self.catch_up(t, class > Class::Block);
             self.core.now = t;
             self.events += 1;
             self.dispatch(ev);
@@ -758,14 +787,58 @@ impl World {
             }
         }
         if self.stop.is_none() {
+            self.catch_up(self.end, true);
             self.core.now = self.end;
             self.final_checks();
         }
         self.finish()
     }
 
+    /// Builds the empty blocks of lazy chains due before an event at `t` (and at `t` itself
+    /// when the event comes after blocks in the queue order), then runs the block checks once.
+    /// The blocks are exactly those the chain would have built (same headers and hashes, which
+    /// actors and the EVM see); only their trace records and per-block checks are left out.
+    fn catch_up(&mut self, t: SimTime, inclusive: bool) {
+        let mut built = 0u64;
+        for c in 0..self.core.chains.len() {
+            let slot = &mut self.core.chains[c];
+            if !slot.lazy {
+                continue;
+            }
+            loop {
+                let next = slot.time_of(slot.chain.head().number + 1);
+                let due = if inclusive { next <= t } else { next < t };
+                if !due || next > self.end {
+                    break;
+                }
+                let block = slot.chain.build_block(next, &mut |_| false);
+                debug_assert!(block.receipts.is_empty() && block.dropped.is_empty());
+                built += 1;
+            }
+        }
+        if built > 0 {
+            self.core.metrics.add("blocks", built as i128);
+            let now = self.core.now;
+            self.core.now = t;
+            self.block_checks();
+            self.core.now = now;
+        }
+    }
+
     fn dispatch(&mut self, ev: Ev) {
         match ev {
+            Ev::Block(c) if self.core.chains[c.0 as usize].lazy => {
+                self.produce_block(c);
+                let slot = &mut self.core.chains[c.0 as usize];
+                if slot.chain.pending_len() > 0 {
+                    let next = slot.time_of(slot.chain.head().number + 1);
+                    if next <= self.end {
+                        self.core.queue.push(next, Class::Block, Ev::Block(c));
+                        return;
+                    }
+                }
+                slot.block_queued = false;
+            }
             Ev::Block(c) => {
                 self.produce_block(c);
                 let bt = self.core.chains[c.0 as usize]

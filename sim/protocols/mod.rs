@@ -83,7 +83,13 @@ pub struct Spawn<'a> {
 
 /// Every protocol Crucible knows.
 pub fn registry() -> &'static [&'static dyn Protocol] {
-    static REGISTRY: [&dyn Protocol; 4] = [&token::TOKEN, &avs::AVS, &bold::BOLD, &raiden::RAIDEN];
+    static REGISTRY: [&dyn Protocol; 5] = [
+        &token::TOKEN,
+        &avs::AVS,
+        &bold::BOLD,
+        &raiden::RAIDEN,
+        &tbtc::TBTC,
+    ];
     &REGISTRY
 }
 

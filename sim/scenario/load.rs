@@ -66,6 +66,8 @@ struct ChainDoc {
     fund: Option<Amount>,
     #[serde(default)]
     genesis_timestamp: Option<u64>,
+    #[serde(default)]
+    lazy_empty_blocks: bool,
 }
 
 #[derive(Deserialize)]
@@ -429,6 +431,7 @@ pub fn from_tree(node: &Node, file: &str) -> Result<Scenario, ScenarioError> {
                 .fund
                 .map(|a| a.0)
                 .unwrap_or(U256::from(1_000u64) * U256::from(10u64).pow(U256::from(18u64))),
+            lazy_empty_blocks: c.lazy_empty_blocks,
         });
     }
     let chain_names: Vec<String> = chains.iter().map(|c| c.config.name.clone()).collect();

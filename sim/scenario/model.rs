@@ -36,6 +36,9 @@ pub struct Scenario {
 pub struct ChainSpec {
     pub config: ChainConfig,
     pub fund: U256,
+    /// Empty blocks are produced only when something looks (see `World`): no trace record and
+    /// no per-block checks for them. Off by default.
+    pub lazy_empty_blocks: bool,
 }
 
 /// One configured protocol.

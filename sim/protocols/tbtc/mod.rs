@@ -5,14 +5,47 @@
 //! strings ([`eip55`]), leader selection ([`leader`]) and the actions checklist ([`checklist`]).
 //! [`decide`] combines them into one window's decision, which is what `crucible tbtc window`
 //! predicts; the simulation of operator nodes builds on the same functions so the two agree.
-//! Nothing here is registered as a simulated protocol yet.
+//!
+//! The simulation: wallets with signing groups ([`state`]), operator nodes running the leader
+//! and follower routines over the network model ([`node`], [`follower`], [`message`]), a
+//! redemption load generator ([`redeemer`]), the bridge, wallet registry and
+//! `WalletProposalValidator` contracts, invariants and metrics.
 
 pub mod checklist;
+pub mod config;
 pub mod eip55;
+pub mod follower;
 pub mod gorand;
+mod invariants;
 pub mod leader;
+pub mod message;
+pub mod metrics;
+pub mod node;
+mod redeemer;
 pub mod seed;
+pub mod state;
 pub mod window;
+
+mod protocol;
+pub use protocol::TBTC;
+#[cfg(test)]
+mod properties;
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    Bridge,
+    "sim/protocols/tbtc/artifacts/Bridge.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    WalletRegistry,
+    "sim/protocols/tbtc/artifacts/WalletRegistry.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    WalletProposalValidator,
+    "sim/protocols/tbtc/artifacts/WalletProposalValidator.json"
+);
 
 pub use checklist::{checklist, heartbeat_draw, ChecklistParams};
 pub use gorand::GoRand;

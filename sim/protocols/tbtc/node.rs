@@ -1,0 +1,1200 @@
+//! Operator nodes (spec 7–8): every node kind runs the follower routine and signs honestly;
+//! the kinds differ in what they send when they lead (or, for the impersonator, when they do
+//! not). A node batches what it sends one peer at one instant into one envelope.
+
+use super::config::{NodeParams, Role};
+use super::follower::{self, FollowerView, Verdict};
+use super::message::{self, CoordinationMessage, Proposal, TOPIC};
+use super::state::{
+    signatures_needed, Claim, Session, Shared, WindowDecision, ATTEMPT_BLOCKS, SIGNATURE_GAP,
+};
+use super::WalletRegistry;
+use super::{coordination_seed, decide, window, Action, Bridge, Fault, WalletProposalValidator};
+use crate::engine::actor::{Actor, ActorId, Ctx, Event};
+use crate::engine::time::SimTime;
+use crate::protocols::{ActorParams, Spawn};
+use alloy_primitives::{keccak256, Bytes, FixedBytes, B256, U256};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+const T_WINDOW: u64 = 1;
+const T_RETRY: u64 = 2;
+const T_RESEND: u64 = 3;
+const T_DEADLINE: u64 = 4;
+const T_START: u64 = 5;
+const T_ATTEMPT: u64 = 6;
+const T_CLAIM: u64 = 7;
+
+fn tag(kind: u64, extra: u64, block: u64) -> u64 {
+    (kind << 56) | (extra << 48) | block
+}
+fn untag(t: u64) -> (u64, u64, u64) {
+    (t >> 56, (t >> 48) & 0xff, t & ((1 << 48) - 1))
+}
+
+/// The redemption request key of the bridge: `keccak256(keccak256(script) || pkh)`.
+pub fn redemption_key(pkh: &[u8; 20], script: &[u8]) -> B256 {
+    let mut buf = keccak256(script).to_vec();
+    buf.extend_from_slice(pkh);
+    keccak256(buf)
+}
+
+/// A node kind's spawn parameters.
+#[derive(Debug)]
+pub struct NodeSpawn {
+    pub role: Role,
+    pub params: NodeParams,
+}
+
+impl ActorParams for NodeSpawn {
+    fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        let shared = env
+            .shared
+            .clone()
+            .downcast::<std::cell::RefCell<super::state::Coordination>>()
+            .expect("tbtc actors run with the tbtc state");
+        Box::new(Node {
+            role: self.role,
+            params: self.params.clone(),
+            shared,
+            me: env.id.0,
+            routines: BTreeMap::new(),
+            results: BTreeMap::new(),
+            actions: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            claims: BTreeMap::new(),
+            resend: Vec::new(),
+            retry: Vec::new(),
+            claim_txs: BTreeMap::new(),
+            proof_txs: BTreeMap::new(),
+        })
+    }
+}
+
+/// A follower (or leader) routine of the current window for one wallet.
+struct Routine {
+    window: u64,
+    leader: u32,
+    leader_seat: u32,
+    allowed: Vec<Action>,
+    leading: bool,
+    accepted: bool,
+}
+
+/// An operator node.
+pub struct Node {
+    role: Role,
+    params: NodeParams,
+    shared: Shared,
+    me: u32,
+    routines: BTreeMap<usize, Routine>,
+    /// Coordination results to execute at `w + 100`.
+    results: BTreeMap<usize, (u64, Proposal)>,
+    /// Busy locks: the running action per wallet (window, digest).
+    actions: BTreeMap<usize, (u64, B256)>,
+    /// Consecutive heartbeat failures per wallet (in memory: a restart clears them).
+    failures: BTreeMap<usize, u32>,
+    /// Inactivity claims this node takes part in: wallet → window.
+    claims: BTreeMap<usize, u64>,
+    /// Envelopes to resend this window.
+    resend: Vec<(u32, Vec<CoordinationMessage>)>,
+    /// Wallets whose first generation attempt failed (leader retries at w + 5).
+    retry: Vec<usize>,
+    /// Inactivity claims submitted: tx → wallet.
+    claim_txs: BTreeMap<B256, usize>,
+    /// Redemption proofs submitted: tx → request keys.
+    proof_txs: BTreeMap<B256, Vec<B256>>,
+}
+
+impl Node {
+    fn at_block(&self, ctx: &mut Ctx, b: u64, kind: u64, extra: u64) {
+        let ms = self.shared.borrow().block_time(b) + self.params.feed_lag.as_ms();
+        ctx.set_timer_at(SimTime(ms), tag(kind, extra, b));
+    }
+
+    /// Whether a timer for block `b` fires late (deferred while the node was offline): the
+    /// feed delivered that block long ago, so the node does not act on it.
+    fn stale(&self, ctx: &Ctx, b: u64) -> bool {
+        let s = self.shared.borrow();
+        ctx.now().ms() > s.block_time(b) + self.params.feed_lag.as_ms() + s.block_time_ms
+    }
+
+    fn schedule_next_window(&self, ctx: &mut Ctx, after: u64) {
+        let w = window::first_at_or_after(after + 1);
+        self.at_block(ctx, w, T_WINDOW, 0);
+    }
+
+    fn fault(&mut self, ctx: &mut Ctx, w: u64, wallet: usize, fault: Fault, culprit: u32) {
+        let mut s = self.shared.borrow_mut();
+        let name = match fault {
+            Fault::LeaderIdleness => "LeaderIdleness",
+            Fault::LeaderMistake => "LeaderMistake",
+            Fault::LeaderImpersonation => "LeaderImpersonation",
+            Fault::Unknown => "Unknown",
+        };
+        *s.faults_by_type.entry(name).or_insert(0) += 1;
+        s.fault_log.push((w, wallet, self.me, fault, culprit));
+        if s.roles.get(&culprit) == Some(&Role::ContentInvalidLeader)
+            && fault != Fault::LeaderIdleness
+        {
+            s.violate("tbtc.content_invalid_no_fault", || {
+                format!("window {w} wallet {wallet}: {name} blamed on a content-invalid leader")
+            });
+        }
+        drop(s);
+        let culprit_name = ctx.actor_name(ActorId(culprit)).to_string();
+        ctx.note(format!(
+            "fault window={w} wallet={wallet} observer={} type={name} culprit={culprit_name}",
+            ctx.name()
+        ));
+    }
+
+    /// Window `w` seen on the feed: compute the decision of each wallet and run the routines.
+    fn on_window(&mut self, ctx: &mut Ctx, w: u64) {
+        if self.stale(ctx, w) {
+            let head = ctx.block_number(self.shared.borrow().chain);
+            self.shared.borrow_mut().count("windows_missed_offline", 1);
+            self.schedule_next_window(ctx, head);
+            return;
+        }
+        self.schedule_next_window(ctx, w);
+        if ctx.rng().chance(self.params.skip_windows.0) {
+            self.shared.borrow_mut().count("windows_missed_by_feed", 1);
+            ctx.note(format!("feed skipped window block {w}"));
+            return;
+        }
+        let chain = self.shared.borrow().chain;
+        let Some(safe_hash) = ctx.block_hash(chain, w - window::SAFE_SHIFT) else {
+            return;
+        };
+        let wallets = self
+            .shared
+            .borrow()
+            .node_wallets
+            .get(&self.me)
+            .cloned()
+            .unwrap_or_default();
+        self.resend.clear();
+        self.retry.clear();
+        let mut outbox: BTreeMap<u32, Vec<CoordinationMessage>> = BTreeMap::new();
+        for wallet in wallets {
+            if let Some(r) = self.routines.get(&wallet) {
+                if r.window + window::ACTIVE_PHASE > w {
+                    // errCoordinationExecutorBusy: the previous routine still runs.
+                    self.shared
+                        .borrow_mut()
+                        .count("coordination_executor_busy", 1);
+                    continue;
+                }
+            }
+            let d = self.decision(ctx, w, wallet, safe_hash);
+            let s = self.shared.borrow();
+            let mut allowed = d.decision.checklist.clone();
+            allowed.push(Action::Noop);
+            if self.role == Role::Honest {
+                let view = (d.decision.leader_seat, d.decision.checklist.clone());
+                drop(s);
+                let mut s = self.shared.borrow_mut();
+                match s.agreement.get(&(w, wallet)) {
+                    Some(seen) if *seen != view => {
+                        let seen = seen.clone();
+                        s.violate("tbtc.leader_agreement", || {
+                            format!("window {w} wallet {wallet}: {seen:?} vs {view:?}")
+                        })
+                    }
+                    Some(_) => {}
+                    None => {
+                        s.agreement.insert((w, wallet), view);
+                    }
+                }
+            } else {
+                drop(s);
+            }
+            let leading = d.leader == self.me;
+            self.routines.insert(
+                wallet,
+                Routine {
+                    window: w,
+                    leader: d.leader,
+                    leader_seat: d.decision.leader_seat,
+                    allowed,
+                    leading,
+                    accepted: false,
+                },
+            );
+            if leading {
+                self.lead(ctx, w, wallet, &d, &mut outbox, true);
+            } else if self.role == Role::Impersonator {
+                self.impersonate(ctx, w, wallet, &d, &mut outbox);
+            }
+        }
+        self.flush(ctx, w, outbox, true);
+        self.at_block(ctx, w + window::ACTIVE_PHASE, T_DEADLINE, 0);
+        self.at_block(ctx, w + window::DURATION, T_START, 0);
+        if !self.retry.is_empty() {
+            self.at_block(ctx, w + 5, T_RETRY, 0);
+        }
+    }
+
+    /// The decision for (w, wallet): shared between nodes that saw the same safe block hash
+    /// (it is a pure function of the seats, the hash and `w`), computed on first use.
+    fn decision(
+        &mut self,
+        ctx: &mut Ctx,
+        w: u64,
+        wallet: usize,
+        safe_hash: B256,
+    ) -> WindowDecision {
+        if let Some(d) = self.shared.borrow().decisions.get(&(w, wallet)) {
+            if d.safe_hash == safe_hash {
+                return d.clone();
+            }
+        }
+        let (decision, leader, online) = {
+            let s = self.shared.borrow();
+            let wl = &s.wallets[wallet];
+            let seed = coordination_seed(&wl.pkh, &safe_hash.0);
+            let decision =
+                decide(&wl.seat_strings, &seed, w, &s.checklist).expect("non-empty group");
+            let leader = wl.seats[decision.leader_seat as usize - 1];
+            // Fault onset for inactivity-claim latency: fewer than the heartbeat's active
+            // members online.
+            let online = wl
+                .seats
+                .iter()
+                .filter(|op| ctx.is_online(ActorId(**op)))
+                .count() as u32;
+            (decision, leader, online)
+        };
+        let mut s = self.shared.borrow_mut();
+        // Invariant 6: the heartbeat is on the checklist iff the fresh draw is below p.
+        let p = s.checklist.heartbeat_probability;
+        if decision.heartbeat() != (super::heartbeat_draw(decision.go_seed) < p) {
+            s.violate("tbtc.heartbeat_matches_predictor", || {
+                format!("window {w} wallet {wallet}")
+            });
+        }
+        let degraded = online < s.heartbeat_active_members;
+        match (degraded, s.degraded_since[wallet]) {
+            (true, None) => {
+                s.degraded_since[wallet] = Some(w);
+                s.claimed_since_onset[wallet] = false;
+            }
+            (false, Some(_)) => s.degraded_since[wallet] = None,
+            _ => {}
+        }
+        let d = WindowDecision {
+            safe_hash,
+            decision: Rc::new(decision),
+            leader,
+        };
+        s.note_decision(w, wallet, d.clone());
+        d
+    }
+
+    /// What an honest leader proposes: the first checklist action that yields a valid
+    /// proposal, else Noop (spec 7.2).
+    fn generate(&self, ctx: &mut Ctx, w: u64, wallet: usize, checklist: &[Action]) -> Proposal {
+        for a in checklist {
+            if let Some(p) = self.candidate(ctx, w, wallet, *a) {
+                return p;
+            }
+        }
+        Proposal::noop()
+    }
+
+    fn candidate(&self, ctx: &mut Ctx, _w: u64, wallet: usize, a: Action) -> Option<Proposal> {
+        let (chain, validator, pkh) = {
+            let s = self.shared.borrow();
+            (s.chain, s.validator, s.wallets[wallet].pkh)
+        };
+        match a {
+            Action::Heartbeat => {
+                let current = ctx.block_number(chain);
+                let msg = message::heartbeat_message(&pkh, current);
+                let call = WalletProposalValidator::validateHeartbeatProposalCall {
+                    proposal: WalletProposalValidator::HeartbeatProposal {
+                        walletPubKeyHash: FixedBytes(pkh),
+                        message: Bytes::from(msg.clone()),
+                    },
+                };
+                ctx.view(chain, validator, &call).ok()?;
+                Some(Proposal {
+                    action: Action::Heartbeat,
+                    content: msg,
+                })
+            }
+            Action::Redemption => {
+                let now_ts = ctx.head(chain).timestamp;
+                let (scripts, fee) = {
+                    let s = self.shared.borrow();
+                    let min_age = 600;
+                    let margin = 2 * 3600;
+                    let mut eligible: Vec<(u64, Vec<u8>)> = s
+                        .pending
+                        .values()
+                        .filter(|r| {
+                            r.wallet == wallet
+                                && r.signed_block.is_none()
+                                && now_ts > r.requested_ts + min_age
+                                && now_ts + margin < r.requested_ts + s.redemption_timeout_s
+                        })
+                        .map(|r| (r.requested_block, r.script.clone()))
+                        .collect();
+                    eligible.sort();
+                    eligible.truncate(20);
+                    let scripts: Vec<Vec<u8>> = eligible.into_iter().map(|(_, s)| s).collect();
+                    let fee = s.redemption_fee * scripts.len() as u64;
+                    (scripts, fee)
+                };
+                if scripts.is_empty() {
+                    return None;
+                }
+                let proposal = Proposal {
+                    action: Action::Redemption,
+                    content: message::redemption_content(fee, &scripts),
+                };
+                self.validate(ctx, wallet, &proposal).ok()?;
+                Some(proposal)
+            }
+            // No deposit, moved-funds or moving-funds demand is generated: nothing to propose.
+            _ => None,
+        }
+    }
+
+    /// The validator's static call for a proposal; `Err(reason)` when it reverts.
+    fn validate(&self, ctx: &mut Ctx, wallet: usize, p: &Proposal) -> Result<(), String> {
+        let (chain, validator, pkh) = {
+            let s = self.shared.borrow();
+            (s.chain, s.validator, s.wallets[wallet].pkh)
+        };
+        let r = match p.action {
+            Action::Heartbeat => ctx
+                .view(
+                    chain,
+                    validator,
+                    &WalletProposalValidator::validateHeartbeatProposalCall {
+                        proposal: WalletProposalValidator::HeartbeatProposal {
+                            walletPubKeyHash: FixedBytes(pkh),
+                            message: Bytes::from(p.content.clone()),
+                        },
+                    },
+                )
+                .map(|_| ()),
+            Action::Redemption => {
+                let Some((fee, scripts)) = message::parse_redemption(&p.content) else {
+                    return Err("malformed redemption proposal".into());
+                };
+                ctx.view(
+                    chain,
+                    validator,
+                    &WalletProposalValidator::validateRedemptionProposalCall {
+                        proposal: WalletProposalValidator::RedemptionProposal {
+                            walletPubKeyHash: FixedBytes(pkh),
+                            redeemersOutputScripts: scripts.into_iter().map(Bytes::from).collect(),
+                            redemptionTxFee: U256::from(fee),
+                        },
+                    },
+                )
+                .map(|_| ())
+            }
+            _ => return Err("no content for this action in the model".into()),
+        };
+        r.map_err(|e| e.to_string())
+    }
+
+    /// The leader routine (spec 7.2), with this node kind's behaviour.
+    fn lead(
+        &mut self,
+        ctx: &mut Ctx,
+        w: u64,
+        wallet: usize,
+        d: &WindowDecision,
+        outbox: &mut BTreeMap<u32, Vec<CoordinationMessage>>,
+        first_attempt: bool,
+    ) {
+        if ctx.rng().chance(self.params.generation_failure.0) {
+            if first_attempt {
+                self.retry.push(wallet);
+            } else {
+                self.shared
+                    .borrow_mut()
+                    .count("leader_generation_failures", 1);
+                ctx.note(format!("wallet {wallet}: both generation attempts failed"));
+            }
+            return;
+        }
+        let checklist = &d.decision.checklist;
+        let honest = self.generate(ctx, w, wallet, checklist);
+        let (pkh, followers, pending_here) = {
+            let s = self.shared.borrow();
+            let wl = &s.wallets[wallet];
+            let followers: Vec<u32> = wl
+                .operators
+                .iter()
+                .copied()
+                .filter(|o| *o != self.me)
+                .collect();
+            let pending = s
+                .pending
+                .values()
+                .any(|r| r.wallet == wallet && r.signed_block.is_none());
+            (wl.pkh, followers, pending)
+        };
+        let msg = |p: &Proposal| CoordinationMessage {
+            sender_seat: d.decision.leader_seat,
+            coordination_block: w,
+            wallet_pkh: pkh,
+            proposal: p.clone(),
+        };
+        let mut own = honest.clone();
+        match self.role {
+            Role::IdleLeader if ctx.rng().chance(self.params.idle_probability.0) => {
+                self.shared.borrow_mut().count("leader_idle_silences", 1);
+                return;
+            }
+            Role::MistakenLeader => {
+                let index = window::index(w);
+                let wrong = if !checklist.contains(&Action::Heartbeat) {
+                    Action::Heartbeat
+                } else if index % self.shared.borrow().checklist.sweep_every != 0 {
+                    Action::DepositSweep
+                } else {
+                    Action::Noop
+                };
+                let content = if wrong == Action::Heartbeat {
+                    message::heartbeat_message(&pkh, ctx.block_number(self.shared.borrow().chain))
+                } else {
+                    Vec::new()
+                };
+                let bad = Proposal {
+                    action: wrong,
+                    content,
+                };
+                if wrong != Action::Noop {
+                    self.shared.borrow_mut().count("leader_mistakes_sent", 1);
+                }
+                for f in &followers {
+                    let e = outbox.entry(*f).or_default();
+                    e.push(msg(&bad));
+                    if self.params.then_valid {
+                        e.push(msg(&honest));
+                    }
+                }
+                if !self.params.then_valid {
+                    own = bad;
+                }
+            }
+            Role::ContentInvalidLeader => {
+                let fake = vec![0xde; 22];
+                let bad = Proposal {
+                    action: Action::Redemption,
+                    content: message::redemption_content(1, &[fake]),
+                };
+                self.shared.borrow_mut().count("content_invalid_sent", 1);
+                for f in &followers {
+                    outbox.entry(*f).or_default().push(msg(&bad));
+                }
+                own = bad;
+            }
+            Role::EquivocatingLeader if honest.action != Action::Noop => {
+                // Proposal A to the first `split` share of the other operators, Noop to the
+                // rest: both are allowed types, so no follower can tell.
+                let cut = (followers.len() as f64 * self.params.split.0).round() as usize;
+                for (i, f) in followers.iter().enumerate() {
+                    let p = if i < cut {
+                        honest.clone()
+                    } else {
+                        Proposal::noop()
+                    };
+                    outbox.entry(*f).or_default().push(msg(&p));
+                }
+                let mut s = self.shared.borrow_mut();
+                s.equivocations.push((wallet, w));
+                s.count("equivocations", 1);
+            }
+            Role::CensoringLeader if pending_here => {
+                let p = if checklist.contains(&Action::Heartbeat) {
+                    self.candidate(ctx, w, wallet, Action::Heartbeat)
+                        .unwrap_or_else(Proposal::noop)
+                } else {
+                    Proposal::noop()
+                };
+                if honest.action == Action::Redemption {
+                    self.shared.borrow_mut().count("censored_windows", 1);
+                }
+                for f in &followers {
+                    outbox.entry(*f).or_default().push(msg(&p));
+                }
+                own = p;
+            }
+            _ => {
+                for f in &followers {
+                    outbox.entry(*f).or_default().push(msg(&honest));
+                }
+            }
+        }
+        {
+            let mut s = self.shared.borrow_mut();
+            s.count("proposals_sent", 1);
+            if own.action == Action::Heartbeat {
+                s.count("heartbeats_proposed", 1);
+            }
+            if own.action == Action::Redemption {
+                if let Some((_, scripts)) = message::parse_redemption(&own.content) {
+                    let pkh = s.wallets[wallet].pkh;
+                    let now = ctx.block_number(s.chain);
+                    for sc in scripts {
+                        let key = redemption_key(&pkh, &sc);
+                        if let Some(r) = s.pending.get_mut(&key) {
+                            if r.proposed_block.is_none() {
+                                r.proposed_block = Some(now);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.results.insert(wallet, (w, own));
+        if let Some(r) = self.routines.get_mut(&wallet) {
+            r.accepted = true;
+        }
+    }
+
+    /// An impersonator that does not lead sends a proposal of its own.
+    fn impersonate(
+        &mut self,
+        ctx: &mut Ctx,
+        w: u64,
+        wallet: usize,
+        d: &WindowDecision,
+        outbox: &mut BTreeMap<u32, Vec<CoordinationMessage>>,
+    ) {
+        let (pkh, followers, my_seat) = {
+            let s = self.shared.borrow();
+            let wl = &s.wallets[wallet];
+            let followers: Vec<u32> = wl
+                .operators
+                .iter()
+                .copied()
+                .filter(|o| *o != self.me)
+                .collect();
+            let seat = wl.seats_of(self.me).next().unwrap_or(0);
+            (wl.pkh, followers, seat)
+        };
+        let seat = if self.params.claim_leader_seat {
+            d.decision.leader_seat
+        } else {
+            my_seat
+        };
+        let p = Proposal {
+            action: Action::Heartbeat,
+            content: message::heartbeat_message(&pkh, ctx.block_number(self.shared.borrow().chain)),
+        };
+        self.shared.borrow_mut().count("impersonations_sent", 1);
+        for f in followers {
+            outbox.entry(f).or_default().push(CoordinationMessage {
+                sender_seat: seat,
+                coordination_block: w,
+                wallet_pkh: pkh,
+                proposal: p.clone(),
+            });
+        }
+    }
+
+    fn flush(
+        &mut self,
+        ctx: &mut Ctx,
+        w: u64,
+        outbox: BTreeMap<u32, Vec<CoordinationMessage>>,
+        first: bool,
+    ) {
+        let retransmissions = self.shared.borrow().retransmissions;
+        for (to, msgs) in outbox {
+            ctx.send(ActorId(to), TOPIC, message::encode(&msgs));
+            if retransmissions > 0 {
+                self.resend.push((to, msgs));
+            }
+        }
+        if first && retransmissions > 0 && !self.resend.is_empty() {
+            self.at_block(ctx, w + 5, T_RESEND, 1);
+        }
+    }
+
+    fn on_resend(&mut self, ctx: &mut Ctx, w: u64, k: u64) {
+        // Sends at w+5, w+15, w+35, w+75: back-off doubling from 5 blocks.
+        let current = self.routines.values().any(|r| r.window == w);
+        if !current {
+            return;
+        }
+        for (to, msgs) in &self.resend {
+            ctx.send(ActorId(*to), TOPIC, message::encode(msgs));
+        }
+        let retransmissions = self.shared.borrow().retransmissions as u64;
+        let next = w + 5 * ((1 << (k + 1)) - 1);
+        if k < retransmissions && next < w + window::ACTIVE_PHASE {
+            self.at_block(ctx, next, T_RESEND, k + 1);
+        }
+    }
+
+    fn on_retry(&mut self, ctx: &mut Ctx, w: u64) {
+        let wallets = std::mem::take(&mut self.retry);
+        let mut outbox = BTreeMap::new();
+        for wallet in wallets {
+            let d = self.shared.borrow().decisions.get(&(w, wallet)).cloned();
+            if let Some(d) = d {
+                self.lead(ctx, w, wallet, &d, &mut outbox, false);
+            }
+        }
+        self.flush(ctx, w, outbox, false);
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx, from: ActorId, body: &[u8]) {
+        let now_block = ctx.block_number(self.shared.borrow().chain);
+        for msg in message::decode(body) {
+            let Some(wallet) = self
+                .shared
+                .borrow()
+                .wallet_by_pkh
+                .get(&msg.wallet_pkh)
+                .copied()
+            else {
+                continue;
+            };
+            let Some(r) = self.routines.get(&wallet) else {
+                continue;
+            };
+            // The routine stops listening at its deadline `w + 80` (as seen on this feed).
+            if r.accepted || r.leading || now_block >= r.window + window::ACTIVE_PHASE {
+                continue;
+            }
+            let verdict = {
+                let s = self.shared.borrow();
+                let wl = &s.wallets[wallet];
+                let view = FollowerView {
+                    window_block: r.window,
+                    wallet_pkh: wl.pkh,
+                    seats: &wl.seats,
+                    me: self.me,
+                    leader_seat: r.leader_seat,
+                    leader: r.leader,
+                    allowed: &r.allowed,
+                };
+                follower::check(&view, &msg, from.0)
+            };
+            let w = r.window;
+            match verdict {
+                Verdict::Skip(_) => {}
+                Verdict::Fault(f, culprit) => self.fault(ctx, w, wallet, f, culprit),
+                Verdict::Accept => {
+                    let (leader, allowed) = (r.leader, r.allowed.clone());
+                    if from.0 != leader || !allowed.contains(&msg.proposal.action) {
+                        self.shared
+                            .borrow_mut()
+                            .violate("tbtc.accepted_only_from_leader", || {
+                                format!(
+                                    "window {w} wallet {wallet}: accepted from operator {}",
+                                    from.0
+                                )
+                            });
+                    }
+                    self.routines.get_mut(&wallet).expect("routine").accepted = true;
+                    let mut s = self.shared.borrow_mut();
+                    s.count("acceptances", 1);
+                    if msg.proposal.action != Action::Noop {
+                        drop(s);
+                        self.results.insert(wallet, (w, msg.proposal.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_deadline(&mut self, ctx: &mut Ctx, w: u64) {
+        let idle: Vec<(usize, u32)> = self
+            .routines
+            .iter()
+            .filter(|(_, r)| r.window == w && !r.accepted && !r.leading)
+            .map(|(wallet, r)| (*wallet, r.leader))
+            .collect();
+        for (wallet, leader) in idle {
+            self.fault(ctx, w, wallet, Fault::LeaderIdleness, leader);
+        }
+        self.routines.retain(|_, r| r.window != w);
+        self.resend.clear();
+    }
+
+    /// `w + 100`: start every accepted non-Noop action (spec 8.1, 8.2).
+    fn on_start(&mut self, ctx: &mut Ctx, w: u64) {
+        let start = w + window::DURATION;
+        if self.stale(ctx, start) {
+            self.results.retain(|_, (rw, _)| *rw != w);
+            return;
+        }
+        let due: Vec<(usize, Proposal)> = self
+            .results
+            .iter()
+            .filter(|(_, (rw, _))| *rw == w)
+            .map(|(wallet, (_, p))| (*wallet, p.clone()))
+            .collect();
+        self.results.retain(|_, (rw, _)| *rw != w);
+        for (wallet, p) in due {
+            if p.action == Action::Noop {
+                continue;
+            }
+            if self.actions.contains_key(&wallet) {
+                self.shared.borrow_mut().count("wallet_busy_drops", 1);
+                ctx.note(format!(
+                    "errWalletBusy: wallet {wallet} drops {} of window {w}",
+                    p.action
+                ));
+                continue;
+            }
+            if p.action == Action::Heartbeat && self.params.unstaking {
+                continue;
+            }
+            let (chain, bridge, pkh) = {
+                let s = self.shared.borrow();
+                (s.chain, s.bridge, s.wallets[wallet].pkh)
+            };
+            let synced = ctx
+                .view(
+                    chain,
+                    bridge,
+                    &Bridge::walletsCall {
+                        walletPubKeyHash: FixedBytes(pkh),
+                    },
+                )
+                .map(|r| r.synced)
+                .unwrap_or(false);
+            if !synced {
+                self.shared.borrow_mut().count("actions_aborted", 1);
+                continue;
+            }
+            if let Err(reason) = self.validate(ctx, wallet, &p) {
+                self.shared.borrow_mut().count("actions_aborted", 1);
+                ctx.note(format!(
+                    "wallet {wallet}: {} of window {w} aborted at start: {reason}",
+                    p.action
+                ));
+                continue;
+            }
+            let digest = p.digest();
+            let next_end = {
+                let mut s = self.shared.borrow_mut();
+                let schedule = s.schedule(w, p.action);
+                if ctx.block_number(s.chain) > start + 1 && self.params.feed_lag.as_ms() == 0 {
+                    s.violate("tbtc.action_timing", || {
+                        format!("wallet {wallet}: started after w + 100")
+                    });
+                }
+                let seats = s.wallets[wallet].seat_count(self.me);
+                let me = self.me;
+                let session = s.sessions.entry((wallet, w, digest)).or_insert_with(|| {
+                    let mut session = Session {
+                        wallet,
+                        window: w,
+                        proposal: p.clone(),
+                        schedule,
+                        joined: BTreeMap::new(),
+                        next_end: 0,
+                        truncated: false,
+                        attempt: 0,
+                        signed: 0,
+                        done: None,
+                        active_members: 0,
+                        inactive_seats: Vec::new(),
+                    };
+                    session.set_next(schedule.start);
+                    session
+                });
+                session.joined.insert(me, seats);
+                let next_end = session.next_end;
+                if session.joined.len() == 1 {
+                    match p.action {
+                        Action::Heartbeat => s.count("heartbeats_executed", 1),
+                        Action::Redemption => s.count("redemptions_executed", 1),
+                        _ => {}
+                    }
+                }
+                *s.concurrent.entry(me).or_insert(0) += 1;
+                if let Some(prev) = s.running.insert((me, wallet), (w, digest)) {
+                    s.violate("tbtc.one_action_per_wallet", || {
+                        format!("operator {me} wallet {wallet}: window {w} started while window {} runs", prev.0)
+                    });
+                }
+                next_end
+            };
+            self.actions.insert(wallet, (w, digest));
+            self.at_block(ctx, next_end, T_ATTEMPT, 0);
+        }
+    }
+
+    /// Evaluates the attempt of `key` ending at block `b`, once for all members.
+    fn evaluate(&mut self, ctx: &mut Ctx, key: (usize, u64, B256), b: u64) {
+        let mut s = self.shared.borrow_mut();
+        let Some(session) = s.sessions.get(&key) else {
+            return;
+        };
+        if session.done.is_some() || session.next_end != b {
+            return;
+        }
+        let (wallet, w, attempt) = (session.wallet, session.window, session.attempt);
+        let deadline = session.schedule.signing_deadline;
+        let joined: Vec<(u32, u32)> = session.joined.iter().map(|(o, n)| (*o, *n)).collect();
+        let cut = session.truncated;
+        let capacity = s.signing_capacity as f64;
+        let mut ready: Vec<(u32, u32)> = Vec::new();
+        for (op, seats) in &joined {
+            if !ctx.is_online(ActorId(*op)) {
+                continue;
+            }
+            let conc = *s.concurrent.get(op).unwrap_or(&1) as f64;
+            let p = (capacity / conc).min(1.0);
+            if s.readiness_draw(*op, wallet, w, attempt) < p {
+                ready.push((*op, *seats));
+            }
+        }
+        let best = ready
+            .iter()
+            .map(|(a, _)| {
+                ready
+                    .iter()
+                    .filter(|(b, _)| !ctx.partitioned(ActorId(*a), ActorId(*b)))
+                    .map(|(_, n)| *n)
+                    .sum::<u32>()
+            })
+            .max()
+            .unwrap_or(0);
+        let threshold = s.threshold;
+        let ready_ops: Vec<u32> = ready.iter().map(|(o, _)| *o).collect();
+        let inactive: Vec<u32> = s.wallets[wallet]
+            .seats
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| !ready_ops.contains(o))
+            .map(|(i, _)| i as u32 + 1)
+            .collect();
+        let session = s.sessions.get_mut(&key).expect("session");
+        session.inactive_seats = inactive;
+        let success = !cut && best >= threshold;
+        if success {
+            session.signed += 1;
+            session.active_members = best;
+            if session.signed >= signatures_needed(&session.proposal) {
+                session.done = Some(true);
+            } else {
+                session.set_next(b + SIGNATURE_GAP);
+            }
+        } else {
+            session.attempt += 1;
+            if b >= deadline {
+                session.done = Some(false);
+            } else {
+                session.set_next(b);
+            }
+        }
+        let Some(ok) = session.done else {
+            return;
+        };
+        let action = session.proposal.action;
+        let content = session.proposal.content.clone();
+        let active = session.active_members;
+        if ok && b > deadline {
+            s.violate("tbtc.action_timing", || {
+                format!("wallet {wallet}: signed after its deadline")
+            });
+        }
+        match (action, ok) {
+            (Action::Heartbeat, true) if active >= s.heartbeat_active_members => {
+                s.count("heartbeats_successful", 1)
+            }
+            (Action::Heartbeat, _) => s.count("heartbeats_failed", 1),
+            (Action::Redemption, true) => {
+                s.count("redemptions_signed", 1);
+                let pkh = s.wallets[wallet].pkh;
+                if let Some((_, scripts)) = message::parse_redemption(&content) {
+                    for sc in scripts {
+                        let k = redemption_key(&pkh, &sc);
+                        if let Some(r) = s.pending.get_mut(&k) {
+                            r.signed_block = Some(b);
+                            let lat = b - r.requested_block;
+                            let prop = r.proposed_block.map(|p| p - r.requested_block);
+                            s.redemption_latencies.push(lat);
+                            if let Some(p) = prop {
+                                s.redemption_proposal_latencies.push(p);
+                            }
+                        }
+                    }
+                }
+            }
+            (Action::Redemption, false) => s.count("redemptions_failed", 1),
+            _ => {}
+        }
+        if s.equivocations.contains(&(wallet, w)) {
+            if ok {
+                s.count("equivocations_undetected", 1);
+            } else {
+                s.count("equivocations_detected_by_signing_failure", 1);
+            }
+        }
+        drop(s);
+        // The evaluating member submits the redemption proof (SPV proof elided).
+        if ok && action == Action::Redemption {
+            if let Some((_, scripts)) = message::parse_redemption(&content) {
+                let (chain, bridge, pkh) = {
+                    let s = self.shared.borrow();
+                    (s.chain, s.bridge, s.wallets[wallet].pkh)
+                };
+                let keys: Vec<B256> = scripts.iter().map(|sc| redemption_key(&pkh, sc)).collect();
+                let tx = ctx.send_tx(
+                    chain,
+                    bridge,
+                    &Bridge::submitRedemptionProofCall {
+                        walletPubKeyHash: FixedBytes(pkh),
+                        redeemerOutputScripts: scripts.into_iter().map(Bytes::from).collect(),
+                        txHash: key.2,
+                    },
+                );
+                self.proof_txs.insert(tx, keys);
+            }
+        }
+    }
+
+    fn on_attempt(&mut self, ctx: &mut Ctx, b: u64) {
+        let mine: Vec<(usize, u64, B256)> = self
+            .actions
+            .iter()
+            .map(|(wallet, (w, d))| (*wallet, *w, *d))
+            .collect();
+        for key in mine {
+            self.evaluate(ctx, key, b);
+            let (done, next_end, action, active) = {
+                let s = self.shared.borrow();
+                let Some(sn) = s.sessions.get(&key) else {
+                    // Forgotten long ago (this node was away): release the lock.
+                    drop(s);
+                    self.actions.remove(&key.0);
+                    let mut s = self.shared.borrow_mut();
+                    s.running.remove(&(self.me, key.0));
+                    if let Some(c) = s.concurrent.get_mut(&self.me) {
+                        *c = c.saturating_sub(1);
+                    }
+                    continue;
+                };
+                (sn.done, sn.next_end, sn.proposal.action, sn.active_members)
+            };
+            match done {
+                None => {
+                    if next_end == b {
+                        // Not evaluated yet (an earlier attempt of another session).
+                        continue;
+                    }
+                    if next_end > b && self.wants_timer(next_end) {
+                        self.at_block(ctx, next_end, T_ATTEMPT, 0);
+                    }
+                }
+                Some(ok) => self.finish(ctx, key, ok, action, active, b),
+            }
+        }
+    }
+
+    fn wants_timer(&self, _b: u64) -> bool {
+        true
+    }
+
+    fn finish(
+        &mut self,
+        ctx: &mut Ctx,
+        key: (usize, u64, B256),
+        ok: bool,
+        action: Action,
+        active: u32,
+        b: u64,
+    ) {
+        let (wallet, w, _) = key;
+        if self.actions.get(&wallet) != Some(&(w, key.2)) {
+            return;
+        }
+        self.actions.remove(&wallet);
+        let (claim_start, limit, threshold_active, rules) = {
+            let mut s = self.shared.borrow_mut();
+            if let Some(c) = s.concurrent.get_mut(&self.me) {
+                *c = c.saturating_sub(1);
+            }
+            s.running.remove(&(self.me, wallet));
+            (
+                b,
+                s.inactivity_failures,
+                s.heartbeat_active_members,
+                s.heartbeat_rules,
+            )
+        };
+        if action != Action::Heartbeat {
+            return;
+        }
+        let counter = self.failures.entry(wallet).or_insert(0);
+        if ok && active >= threshold_active {
+            *counter = 0;
+            return;
+        }
+        *counter += 1;
+        if *counter < limit || rules == super::config::HeartbeatRules::Historical {
+            return;
+        }
+        // Start (or join) the inactivity claim of this heartbeat.
+        let next_end = {
+            let mut s = self.shared.borrow_mut();
+            let expiry = s.schedule(w, Action::Heartbeat).expiry;
+            let seats = s.wallets[wallet].seat_count(self.me);
+            let inactive = s
+                .sessions
+                .get(&key)
+                .map(|x| x.inactive_seats.clone())
+                .unwrap_or_default();
+            let me = self.me;
+            let claim = s.claims.entry((wallet, w)).or_insert_with(|| Claim {
+                inactive_seats: inactive,
+                next_end: claim_start + ATTEMPT_BLOCKS,
+                deadline: expiry - 25,
+                ..Claim::default()
+            });
+            claim.claimants.insert(me, seats);
+            claim.next_end
+        };
+        self.claims.insert(wallet, w);
+        self.at_block(ctx, next_end, T_CLAIM, 0);
+    }
+
+    fn on_claim(&mut self, ctx: &mut Ctx, b: u64) {
+        let mine: Vec<(usize, u64)> = self.claims.iter().map(|(a, b)| (*a, *b)).collect();
+        for (wallet, w) in mine {
+            let mut s = self.shared.borrow_mut();
+            let threshold = s.threshold;
+            let Some(claim) = s.claims.get(&(wallet, w)) else {
+                continue;
+            };
+            if claim.done.is_none() && claim.next_end == b {
+                let online: Vec<(u32, u32)> = claim
+                    .claimants
+                    .iter()
+                    .filter(|(o, _)| ctx.is_online(ActorId(**o)))
+                    .map(|(o, n)| (*o, *n))
+                    .collect();
+                let best = online
+                    .iter()
+                    .map(|(a, _)| {
+                        online
+                            .iter()
+                            .filter(|(c, _)| !ctx.partitioned(ActorId(*a), ActorId(*c)))
+                            .map(|(_, n)| *n)
+                            .sum::<u32>()
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let claim = s.claims.get_mut(&(wallet, w)).expect("claim");
+                if best >= threshold && !claim.inactive_seats.is_empty() {
+                    claim.done = Some(true);
+                } else if b + ATTEMPT_BLOCKS > claim.deadline {
+                    claim.done = Some(false);
+                } else {
+                    claim.next_end = b + ATTEMPT_BLOCKS;
+                }
+            }
+            let claim = s.claims.get(&(wallet, w)).expect("claim").clone();
+            match claim.done {
+                None => {
+                    drop(s);
+                    if claim.next_end > b {
+                        self.at_block(ctx, claim.next_end, T_CLAIM, 0);
+                    }
+                }
+                Some(false) => {
+                    s.count("inactivity_claims_failed", 1);
+                    drop(s);
+                    self.claims.remove(&wallet);
+                }
+                Some(true) => {
+                    let submit = !claim.submitted;
+                    if submit {
+                        s.claims.get_mut(&(wallet, w)).expect("claim").submitted = true;
+                        s.count("inactivity_claims", 1);
+                    }
+                    let (chain, registry, pkh) = (s.chain, s.registry, s.wallets[wallet].pkh);
+                    let seat = s.wallets[wallet].seats_of(self.me).next().unwrap_or(0);
+                    drop(s);
+                    self.claims.remove(&wallet);
+                    if submit {
+                        let tx = ctx.send_tx(
+                            chain,
+                            registry,
+                            &WalletRegistry::notifyOperatorInactivityCall {
+                                walletPubKeyHash: FixedBytes(pkh),
+                                claimerSeat: seat,
+                                inactiveMembersIndices: claim.inactive_seats.clone(),
+                            },
+                        );
+                        self.claim_txs.insert(tx, wallet);
+                        ctx.note(format!("inactivity claim for wallet {wallet} (window {w})"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Actor for Node {
+    fn start(&mut self, ctx: &mut Ctx) {
+        let head = ctx.block_number(self.shared.borrow().chain);
+        self.schedule_next_window(ctx, head);
+    }
+
+    fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        match event {
+            Event::Timer { tag: t } => {
+                let (kind, extra, b) = untag(*t);
+                match kind {
+                    T_WINDOW => self.on_window(ctx, b),
+                    T_RETRY => self.on_retry(ctx, b - 5),
+                    T_RESEND => {
+                        let k = extra;
+                        let w = b - 5 * ((1 << k) - 1);
+                        self.on_resend(ctx, w, k)
+                    }
+                    T_DEADLINE => self.on_deadline(ctx, b - window::ACTIVE_PHASE),
+                    T_START => self.on_start(ctx, b - window::DURATION),
+                    T_ATTEMPT => self.on_attempt(ctx, b),
+                    T_CLAIM => self.on_claim(ctx, b),
+                    _ => {}
+                }
+            }
+            Event::Message { from, topic, body } if *topic == TOPIC => {
+                self.on_message(ctx, *from, body)
+            }
+            Event::Receipt { receipt, block, .. } => {
+                let ok = receipt.status.is_success();
+                if let Some(wallet) = self.claim_txs.remove(&receipt.tx) {
+                    let mut s = self.shared.borrow_mut();
+                    if ok {
+                        if let Some(onset) = s.degraded_since[wallet] {
+                            if !s.claimed_since_onset[wallet] {
+                                s.claimed_since_onset[wallet] = true;
+                                s.claim_latencies.push(block.number - onset);
+                            }
+                        }
+                        s.count("inactivity_claims_on_chain", 1);
+                    }
+                }
+                if let Some(keys) = self.proof_txs.remove(&receipt.tx) {
+                    if ok {
+                        let mut s = self.shared.borrow_mut();
+                        for k in keys {
+                            s.pending.remove(&k);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

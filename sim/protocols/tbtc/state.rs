@@ -1,0 +1,314 @@
+//! The simulation's shared bookkeeping: wallets and their signing groups, the per-window
+//! decisions, signing sessions (the group side of threshold signing), pending redemptions,
+//! faults, violations and the raw material of the metrics.
+
+use super::config::{HeartbeatRules, Role, TbtcConfig};
+use super::message::Proposal;
+use super::{checklist::ChecklistParams, Action, Decision, Fault};
+use crate::chain::ChainIdx;
+use alloy_primitives::{keccak256, Address, B256};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Shared handle.
+pub type Shared = Rc<RefCell<Coordination>>;
+
+/// One wallet and its signing group.
+#[derive(Debug, Clone)]
+pub struct Wallet {
+    pub pkh: [u8; 20],
+    /// Operator (actor index) of each seat, in seat order (seat `i` is `seats[i - 1]`).
+    pub seats: Vec<u32>,
+    /// The EIP-55 string of each seat's operator, as the client sorts them.
+    pub seat_strings: Vec<String>,
+    /// Distinct operators, ascending.
+    pub operators: Vec<u32>,
+}
+
+impl Wallet {
+    /// Seats (1-based) held by `op`.
+    pub fn seats_of(&self, op: u32) -> impl Iterator<Item = u32> + '_ {
+        self.seats
+            .iter()
+            .enumerate()
+            .filter(move |(_, o)| **o == op)
+            .map(|(i, _)| i as u32 + 1)
+    }
+    pub fn seat_count(&self, op: u32) -> u32 {
+        self.seats.iter().filter(|o| **o == op).count() as u32
+    }
+}
+
+/// The window's decision for one wallet as nodes computed it, with the hash it came from.
+#[derive(Debug, Clone)]
+pub struct WindowDecision {
+    pub safe_hash: B256,
+    pub decision: Rc<Decision>,
+    /// The leader's operator index.
+    pub leader: u32,
+}
+
+/// Timing of an action (spec 8.1).
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    pub start: u64,
+    pub signing_deadline: u64,
+    pub expiry: u64,
+}
+
+/// Signatures the action needs (spec 8.3 "Batches").
+pub fn signatures_needed(p: &Proposal) -> u32 {
+    match p.action {
+        Action::DepositSweep => 2,
+        _ => 1,
+    }
+}
+
+/// Attempt length in blocks: 1 + 5 + 30 + 5.
+pub const ATTEMPT_BLOCKS: u64 = 41;
+/// Gap between sequential signatures of one batch.
+pub const SIGNATURE_GAP: u64 = 2;
+
+/// The group side of one action's threshold signing: who joined with which proposal, and how
+/// the attempts went. Keyed by (wallet, window, proposal digest), so members that started
+/// different proposals never sign together.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub wallet: usize,
+    pub window: u64,
+    pub proposal: Proposal,
+    pub schedule: Schedule,
+    /// Members that started the action: operator → seats.
+    pub joined: BTreeMap<u32, u32>,
+    /// End block of the running attempt.
+    pub next_end: u64,
+    /// The running attempt is cut short by the signing deadline (it cannot succeed).
+    pub truncated: bool,
+    pub attempt: u32,
+    pub signed: u32,
+    /// `Some(success)` once finished; with the active members of the last good attempt.
+    pub done: Option<bool>,
+    pub active_members: u32,
+    /// Seats not ready in the last attempt (inactive members for a claim).
+    pub inactive_seats: Vec<u32>,
+}
+
+impl Session {
+    /// Schedules the next attempt to start at block `from`.
+    pub fn set_next(&mut self, from: u64) {
+        let end = from + ATTEMPT_BLOCKS;
+        let deadline = self.schedule.signing_deadline;
+        self.truncated = end > deadline;
+        self.next_end = end.min(deadline);
+    }
+}
+
+/// An inactivity claim being assembled by the members whose counters reached the limit.
+#[derive(Debug, Clone, Default)]
+pub struct Claim {
+    pub claimants: BTreeMap<u32, u32>,
+    pub inactive_seats: Vec<u32>,
+    pub next_end: u64,
+    pub deadline: u64,
+    pub done: Option<bool>,
+    pub submitted: bool,
+}
+
+/// A redemption request known to be pending on the bridge.
+#[derive(Debug, Clone)]
+pub struct PendingRedemption {
+    pub wallet: usize,
+    pub script: Vec<u8>,
+    pub requested_block: u64,
+    pub requested_ts: u64,
+    pub proposed_block: Option<u64>,
+    pub signed_block: Option<u64>,
+}
+
+/// Everything shared by the tBTC actors, invariants and metrics.
+#[derive(Debug)]
+pub struct Coordination {
+    pub chain: ChainIdx,
+    pub bridge: Address,
+    pub registry: Address,
+    pub validator: Address,
+    pub block_time_ms: u64,
+    pub genesis_timestamp: u64,
+    pub checklist: ChecklistParams,
+    pub threshold: u32,
+    pub heartbeat_rules: HeartbeatRules,
+    pub heartbeat_active_members: u32,
+    pub inactivity_failures: u32,
+    pub signing_capacity: u32,
+    pub retransmissions: u32,
+    pub redemption_fee: u64,
+    pub redemption_timeout_s: u64,
+    /// Keys the overload draws (never the Go generator).
+    pub signing_key: B256,
+    pub wallets: Vec<Wallet>,
+    pub wallet_by_pkh: BTreeMap<[u8; 20], usize>,
+    /// Wallets each operator holds seats in.
+    pub node_wallets: BTreeMap<u32, Vec<usize>>,
+    pub roles: BTreeMap<u32, Role>,
+    pub decisions: BTreeMap<(u64, usize), WindowDecision>,
+    pub sessions: BTreeMap<(usize, u64, B256), Session>,
+    pub claims: BTreeMap<(usize, u64), Claim>,
+    /// Sessions each operator is signing in now (for the overload model).
+    pub concurrent: BTreeMap<u32, u32>,
+    pub pending: BTreeMap<B256, PendingRedemption>,
+    /// Per-window statistics.
+    pub window_heartbeats: BTreeMap<u64, u32>,
+    pub last_heartbeat: Vec<Option<u64>>,
+    pub heartbeat_gaps: Vec<u64>,
+    /// First window at which a wallet had fewer than `heartbeat_active_members` seats online.
+    pub degraded_since: Vec<Option<u64>>,
+    /// An inactivity claim landed since the wallet's fault onset.
+    pub claimed_since_onset: Vec<bool>,
+    pub claim_latencies: Vec<u64>,
+    pub redemption_latencies: Vec<u64>,
+    pub redemption_proposal_latencies: Vec<u64>,
+    pub counters: BTreeMap<&'static str, i128>,
+    pub faults_by_type: BTreeMap<&'static str, i128>,
+    /// (window, wallet, observer, fault, culprit) of faults seen by honest observers.
+    pub fault_log: Vec<(u64, usize, u32, Fault, u32)>,
+    /// First violation per invariant name.
+    pub violations: BTreeMap<&'static str, String>,
+    /// Honest followers' view of each (window, wallet): (leader seat, checklist).
+    pub agreement: BTreeMap<(u64, usize), (u32, Vec<Action>)>,
+    /// Equivocations sent: (wallet, window).
+    pub equivocations: Vec<(usize, u64)>,
+    /// Running actions per (operator, wallet): (window, digest).
+    pub running: BTreeMap<(u32, usize), (u64, B256)>,
+}
+
+impl Coordination {
+    pub fn new(cfg: &TbtcConfig, chain: ChainIdx) -> Self {
+        Coordination {
+            chain,
+            bridge: Address::ZERO,
+            registry: Address::ZERO,
+            validator: Address::ZERO,
+            block_time_ms: 12_000,
+            genesis_timestamp: 0,
+            checklist: cfg.checklist(),
+            threshold: cfg.threshold,
+            heartbeat_rules: cfg.heartbeat_rules,
+            heartbeat_active_members: cfg.heartbeat_active_members,
+            inactivity_failures: cfg.inactivity_failures,
+            signing_capacity: cfg.signing_capacity,
+            retransmissions: cfg.retransmissions,
+            redemption_fee: cfg.redemption_fee,
+            redemption_timeout_s: cfg.redemption_timeout.as_ms() / 1000,
+            signing_key: B256::ZERO,
+            wallets: Vec::new(),
+            wallet_by_pkh: BTreeMap::new(),
+            node_wallets: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            decisions: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            claims: BTreeMap::new(),
+            concurrent: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            window_heartbeats: BTreeMap::new(),
+            last_heartbeat: Vec::new(),
+            heartbeat_gaps: Vec::new(),
+            degraded_since: Vec::new(),
+            claimed_since_onset: Vec::new(),
+            claim_latencies: Vec::new(),
+            redemption_latencies: Vec::new(),
+            redemption_proposal_latencies: Vec::new(),
+            counters: BTreeMap::new(),
+            faults_by_type: BTreeMap::new(),
+            fault_log: Vec::new(),
+            violations: BTreeMap::new(),
+            agreement: BTreeMap::new(),
+            equivocations: Vec::new(),
+            running: BTreeMap::new(),
+        }
+    }
+
+    pub fn count(&mut self, name: &'static str, delta: i128) {
+        *self.counters.entry(name).or_insert(0) += delta;
+    }
+
+    /// Records the first violation of `invariant`.
+    pub fn violate(&mut self, invariant: &'static str, detail: impl FnOnce() -> String) {
+        self.violations.entry(invariant).or_insert_with(detail);
+    }
+
+    /// Simulated time (ms) at which block `b` is produced.
+    pub fn block_time(&self, b: u64) -> u64 {
+        b * self.block_time_ms
+    }
+
+    /// Action schedule for window `w` (spec 8.1).
+    pub fn schedule(&self, w: u64, action: Action) -> Schedule {
+        let start = w + super::window::DURATION;
+        let validity = match (action, self.heartbeat_rules) {
+            (Action::Heartbeat, HeartbeatRules::Historical) => 300,
+            (Action::DepositSweep, _) => 1200,
+            (Action::MovingFunds, _) => 650,
+            _ => 600,
+        };
+        let expiry = start + validity;
+        let signing_deadline = match (action, self.heartbeat_rules) {
+            (Action::Heartbeat, HeartbeatRules::Historical) => expiry - 25,
+            _ => expiry - 300,
+        };
+        Schedule {
+            start,
+            signing_deadline,
+            expiry,
+        }
+    }
+
+    /// Notes the decision of a (window, wallet) the first time any node computes it, and the
+    /// window statistics that come with it.
+    pub fn note_decision(&mut self, w: u64, wallet: usize, d: WindowDecision) {
+        if self.decisions.contains_key(&(w, wallet)) {
+            return;
+        }
+        let index = super::window::index(w);
+        if !self.window_heartbeats.contains_key(&w) {
+            self.prune(w);
+        }
+        if d.decision.heartbeat() {
+            *self.window_heartbeats.entry(w).or_insert(0) += 1;
+            if let Some(prev) = self.last_heartbeat[wallet] {
+                self.heartbeat_gaps.push(index - prev);
+            }
+            self.last_heartbeat[wallet] = Some(index);
+        } else {
+            self.window_heartbeats.entry(w).or_insert(0);
+        }
+        self.decisions.insert((w, wallet), d);
+    }
+
+    /// Forgets per-window state no routine can reach any more once window `w` begins: every
+    /// action of a window ends within 1,300 blocks, so two windows back is enough. Keeps a
+    /// year-long run's memory flat.
+    fn prune(&mut self, w: u64) {
+        let keep = w.saturating_sub(2 * super::window::FREQUENCY);
+        self.decisions.retain(|(dw, _), _| *dw >= keep);
+        self.agreement.retain(|(dw, _), _| *dw >= keep);
+        self.sessions.retain(|(_, dw, _), _| *dw >= keep);
+        self.claims.retain(|(_, dw), _| *dw >= keep);
+        self.equivocations.retain(|(_, dw)| *dw >= keep);
+    }
+
+    /// The overload draw of operator `op` in attempt `attempt` of a session: uniform in [0, 1),
+    /// keyed by (run's signing key, operator, wallet, window, attempt), so it does not depend
+    /// on the order in which nodes look.
+    pub fn readiness_draw(&self, op: u32, wallet: usize, window: u64, attempt: u32) -> f64 {
+        let mut buf = [0u8; 32 + 4 + 8 + 8 + 4];
+        buf[..32].copy_from_slice(self.signing_key.as_slice());
+        buf[32..36].copy_from_slice(&op.to_be_bytes());
+        buf[36..44].copy_from_slice(&(wallet as u64).to_be_bytes());
+        buf[44..52].copy_from_slice(&window.to_be_bytes());
+        buf[52..56].copy_from_slice(&attempt.to_be_bytes());
+        let h = keccak256(buf);
+        let x = u64::from_be_bytes(h.0[..8].try_into().expect("8"));
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
