@@ -633,6 +633,13 @@ impl Participant {
 }
 
 impl Actor for Participant {
+    /// A restarted node resyncs from the chain: channels closed while it was down are handled
+    /// as if it had just come back online (update if still possible, then settle).
+    fn restart(&mut self, ctx: &mut Ctx) {
+        self.start(ctx);
+        self.catch_up(ctx);
+    }
+
     fn start(&mut self, ctx: &mut Ctx) {
         let me = ctx.address();
         let (chain, tn, msc, udc) = {

@@ -9,6 +9,7 @@ mod config;
 mod contract_tests;
 #[cfg(test)]
 mod defect_tests;
+mod fuzz;
 mod invariants;
 pub mod messages;
 mod metrics;
@@ -115,6 +116,9 @@ impl Protocol for RaidenProtocol {
     }
     fn invariants(&self) -> &'static [&'static str] {
         INVARIANTS
+    }
+    fn fuzz_space(&self) -> Option<&'static dyn crate::fuzz::FuzzSpace> {
+        Some(&fuzz::RAIDEN_SPACE)
     }
     fn parse_actor(
         &self,
