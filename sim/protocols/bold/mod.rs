@@ -5,6 +5,7 @@
 
 mod actors;
 pub mod bindings;
+pub mod fuzz;
 mod game;
 pub mod history;
 mod invariants;
@@ -274,6 +275,9 @@ impl Protocol for BoldProtocol {
     }
     fn invariants(&self) -> &'static [&'static str] {
         INVARIANTS
+    }
+    fn fuzz_space(&self) -> Option<&'static dyn crate::fuzz::FuzzSpace> {
+        Some(&fuzz::BOLD_SPACE)
     }
     fn parse_actor(
         &self,
