@@ -8,7 +8,9 @@
 //! reach the replica within the grace period, which lasts at least 12 main-chain blocks (24 s at
 //! the fastest block time drawn), while bridge latency plus adversarial delay stays below 8 s.
 //! Dropping a snapshot outright breaks that invariant by design (see `avs-bridge-delay.yaml`), so
-//! the adversary drops only on the report routes (remote → main).
+//! the adversary drops only on the report routes (remote → main). The swarm's actor faults hit
+//! only the consumers, writer, challenger, rewards initiator and bridge adversary (see
+//! `AvsSpace::steady`); network latency and drops hit everyone.
 
 use crate::engine::time::Dur;
 use crate::fuzz::space::{ActorCase, Draw, FuzzSpace, Knob, ProtocolCase, SpaceEnv};
@@ -19,8 +21,12 @@ pub static AVS_SPACE: AvsSpace = AvsSpace;
 /// See the module documentation.
 pub struct AvsSpace;
 
-/// Name of the keeper, which the swarm leaves alone (see [`FuzzSpace::steady`]).
+/// Name of the keeper.
 const KEEPER: &str = "keeper";
+
+/// Actors the swarm leaves alone (see [`FuzzSpace::steady`]): the keeper, the owner, the
+/// aggregator and every operator the space can draw.
+const STEADY: &[&str] = &[KEEPER, "owner", "aggregator", "op0", "op1", "op2", "op3"];
 
 /// Actors every case has besides the operators: owner, keeper, aggregator.
 const CORE: usize = 3;
@@ -47,10 +53,12 @@ impl FuzzSpace for AvsSpace {
         2
     }
 
-    /// `avs.replica_liveness` assumes an honest keeper that snapshots every epoch on time: a
-    /// crashed, offline, censored or delayed keeper breaks it by design.
+    /// `avs.replica_liveness` assumes an honest keeper that snapshots every epoch on time, and
+    /// `avs.task_liveness` online operators reachable by the aggregator and a threshold the owner
+    /// sets every epoch: a crashed, offline, censored, delayed or partitioned keeper, owner,
+    /// aggregator or operator breaks them by design (the invariants do not see the swarm).
     fn steady(&self) -> &'static [&'static str] {
-        &[KEEPER]
+        STEADY
     }
 
     fn draw(&self, d: &mut Draw, env: &SpaceEnv) -> ProtocolCase {
