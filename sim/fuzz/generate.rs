@@ -62,7 +62,13 @@ pub fn generate(protocol: &str, space: &dyn FuzzSpace, seed: u64, limits: &Limit
     let body = space.draw(&mut Draw::new(tree.stream("fuzz/space")), &env);
 
     let swarm = draw_swarm(&mut Draw::new(tree.stream("fuzz/swarm")));
-    let names: Vec<String> = body.actors.iter().map(|a| a.name.clone()).collect();
+    let steady = space.steady();
+    let names: Vec<String> = body
+        .actors
+        .iter()
+        .map(|a| a.name.clone())
+        .filter(|n| !steady.contains(&n.as_str()))
+        .collect();
     let faults = draw_faults(
         &mut Draw::new(tree.stream("fuzz/faults")),
         &swarm,

@@ -124,6 +124,12 @@ pub trait FuzzSpace: Sync {
     fn chains(&self) -> usize {
         1
     }
+    /// Names of drawn actors the swarm leaves alone (no offline window, crash, censorship,
+    /// inclusion delay or partition): actors whose steady service a liveness invariant assumes,
+    /// such as the AVS keeper of `avs.replica_liveness`. Default: none.
+    fn steady(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// Random draws for generators: a thin layer over a seed-tree [`Stream`], so a case depends only

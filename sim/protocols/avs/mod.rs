@@ -10,6 +10,7 @@ mod book;
 pub mod config;
 pub mod digest;
 pub mod epoch;
+pub mod fuzz;
 mod invariants;
 mod relay;
 #[cfg(test)]
@@ -76,6 +77,9 @@ impl Protocol for AvsProtocol {
     }
     fn invariants(&self) -> &'static [&'static str] {
         INVARIANTS
+    }
+    fn fuzz_space(&self) -> Option<&'static dyn crate::fuzz::FuzzSpace> {
+        Some(&fuzz::AVS_SPACE)
     }
     fn parse_actor(
         &self,
