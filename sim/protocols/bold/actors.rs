@@ -30,27 +30,28 @@ pub fn side_of(kind: &str) -> Side {
     }
 }
 
+/// Rejects an `every` of zero blocks (actors act at most once per block).
+fn at_least_one_block(every: &Located<u64>) -> Result<(), ScenarioError> {
+    if every.value == 0 {
+        return Err(ScenarioError::at(
+            every.loc,
+            "`every` must be at least one block",
+        ));
+    }
+    Ok(())
+}
+
 /// Parses one actor's parameters.
 pub fn parse(kind: &str, params: &Node) -> Result<Box<dyn ActorParams>, ScenarioError> {
     match kind {
         "proposer" => {
             let p: ProposerParams = from_node(params)?;
-            if p.every.value == 0 {
-                return Err(ScenarioError::at(
-                    p.every.loc,
-                    "`every` must be at least one block",
-                ));
-            }
+            at_least_one_block(&p.every)?;
             Ok(Box::new(p))
         }
         "defender" => {
             let p: DefenderParams = from_node(params)?;
-            if p.every.value == 0 {
-                return Err(ScenarioError::at(
-                    p.every.loc,
-                    "`every` must be at least one block",
-                ));
-            }
+            at_least_one_block(&p.every)?;
             Ok(Box::new(p))
         }
         "evil_proposer" => {
@@ -61,12 +62,7 @@ pub fn parse(kind: &str, params: &Node) -> Result<Box<dyn ActorParams>, Scenario
                     "`assertion` is an inbox position and starts at 1 (genesis is 0)",
                 ));
             }
-            if p.every.value == 0 {
-                return Err(ScenarioError::at(
-                    p.every.loc,
-                    "`every` must be at least one block",
-                ));
-            }
+            at_least_one_block(&p.every)?;
             if p.block.value == 0 {
                 return Err(ScenarioError::at(
                     p.block.loc,
