@@ -7,6 +7,7 @@
 
 pub mod chain;
 pub mod check;
+pub mod derived;
 pub mod engine;
 pub mod fuzz;
 pub mod protocols;

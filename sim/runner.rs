@@ -23,6 +23,8 @@ pub enum RunError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("derived files: {0}")]
+    Derive(#[from] crate::derived::DeriveError),
 }
 
 /// Writes records to a trace file as they come.
@@ -63,7 +65,8 @@ impl Sink for FileSink {
     }
 }
 
-/// Runs `sc` with `seed`, writing `trace.bin`, `summary.yaml` and `metrics.csv` into `out`.
+/// Runs `sc` with `seed`, writing `trace.bin`, `summary.yaml` and `metrics.csv` into `out`,
+/// and the protocols' derived files (computed from the written trace, see [`crate::derived`]).
 pub fn run_to_dir(
     sc: &Scenario,
     seed: u64,
@@ -91,6 +94,12 @@ pub fn run_to_dir(
     };
     write("summary.yaml", rep.to_yaml())?;
     write("metrics.csv", metrics_csv(&result))?;
+    if crate::derived::any_derived(sc) && result.sink_error.is_none() {
+        let run = crate::derived::RunTrace::read(&out.join("trace.bin"))?;
+        let files = crate::derived::derive(&run, None)?;
+        crate::derived::write_all(out, &files)
+            .map_err(|(path, source)| RunError::Write { path, source })?;
+    }
     Ok((rep, result))
 }
 

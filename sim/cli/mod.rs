@@ -9,6 +9,7 @@ mod sweep;
 mod tbtc;
 mod trace;
 mod validate;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ enum Command {
     Trace(trace::Command),
     /// Run a scenario over many parameter points and seeds (see `sweeps/`).
     Sweep(sweep::Args),
+    /// Recompute the protocols' derived files (payments, payouts) from a trace and compare them
+    /// byte for byte with a directory.
+    Verify(verify::Args),
     /// tBTC wallet coordination tools (window predictor).
     #[command(subcommand)]
     Tbtc(tbtc::Command),
@@ -70,6 +74,7 @@ pub fn main() -> i32 {
         Command::Fuzz(args) => fuzz::main(args),
         Command::Trace(cmd) => trace::main(cmd),
         Command::Sweep(args) => sweep::main(args),
+        Command::Verify(args) => verify::main(args),
         Command::Tbtc(cmd) => tbtc::main(cmd),
     }
 }

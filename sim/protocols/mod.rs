@@ -50,6 +50,20 @@ pub trait ProtocolConfig: Send + Sync + Debug {
     }
     /// Deploys contracts and sets genesis state; returns the running instance.
     fn setup(&self, genesis: &mut Genesis) -> Result<Setup, String>;
+    /// Whether [`ProtocolConfig::derived_files`] gives any files (the runner reads the trace back
+    /// only then).
+    fn derives_files(&self) -> bool {
+        false
+    }
+    /// Files derived from the finished run's trace alone (see [`crate::derived`]): payment
+    /// files, payout CSVs. Must be a deterministic function of `run` — sorted rows, fixed
+    /// headers, `\n` line ends — so that `crucible verify` can recompute them byte for byte.
+    fn derived_files(
+        &self,
+        _run: &crate::derived::RunTrace,
+    ) -> Result<Vec<crate::derived::DerivedFile>, String> {
+        Ok(Vec::new())
+    }
 }
 
 /// What a protocol leaves running after genesis.
