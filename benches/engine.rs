@@ -19,6 +19,10 @@ use crucible::scenario::{load_file, load_str};
 use std::hint::black_box;
 use std::path::Path;
 
+/// The binary's allocator, so both arms are measured as `crucible` runs them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn scheduler(c: &mut Criterion) {
     const EVENTS: u64 = 1_000_000;
     let mut g = c.benchmark_group("scheduler");

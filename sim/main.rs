@@ -2,6 +2,10 @@
 
 mod cli;
 
+/// mimalloc: runs allocate many small, short-lived objects (see Cargo.toml).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::main());
 }

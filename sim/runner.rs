@@ -63,6 +63,15 @@ impl Sink for FileSink {
             None => Err(SinkError::Io("trace not started".into())),
         }
     }
+    fn needs_records(&self) -> bool {
+        false
+    }
+    fn record_encoded(&mut self, _: u64, encoded: &[u8]) -> Result<(), SinkError> {
+        match &mut self.writer {
+            Some(w) => w.write_encoded(encoded).map_err(io),
+            None => Err(SinkError::Io("trace not started".into())),
+        }
+    }
 }
 
 /// Runs `sc` with `seed`, writing `trace.bin`, `summary.yaml` and `metrics.csv` into `out`,

@@ -147,7 +147,7 @@ impl Chain {
     }
 
     /// Adds a transaction to the mempool; the nonce is the sender's next pending nonce.
-    pub fn submit(&mut self, req: TxRequest, now: SimTime) -> PendingTx {
+    pub fn submit(&mut self, req: TxRequest, now: SimTime) -> Submitted {
         let nonce = self.nonce(req.from) + self.mempool.queued(req.from) as u64;
         let max_fee = req.max_fee.unwrap_or_else(|| {
             self.base_fee_at(now)
@@ -164,8 +164,13 @@ impl Chain {
             submitted_at: now,
             seq,
         };
-        self.mempool.push(tx.clone());
-        tx
+        let submitted = Submitted {
+            hash: tx.hash,
+            nonce: tx.nonce,
+            max_fee: tx.max_fee,
+        };
+        self.mempool.push(tx);
+        submitted
     }
 
     /// Pending transactions in (sender, nonce) order.
@@ -284,6 +289,17 @@ impl Chain {
             TxStatus::Revert(data) => Err(ViewError::Revert(data)),
             TxStatus::Halt(reason) => Err(ViewError::Halt(reason)),
         }
+    }
+
+    /// The committed value of storage `slot` of `addr` (zero when unset): a direct read, no EVM
+    /// call. Invariants that know a contract's storage layout read state this way cheaply.
+    pub fn storage(&mut self, addr: Address, slot: U256) -> U256 {
+        self.evm
+            .ctx
+            .journaled_state
+            .database
+            .storage(addr, slot)
+            .unwrap_or_else(|e| match e {})
     }
 
     pub fn balance(&mut self, addr: Address) -> U256 {

@@ -79,6 +79,14 @@ pub struct PendingTx {
     pub seq: u64,
 }
 
+/// What the submitter learns when its transaction enters the mempool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Submitted {
+    pub hash: B256,
+    pub nonce: u64,
+    pub max_fee: u128,
+}
+
 /// How a transaction ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TxStatus {

@@ -24,6 +24,15 @@ pub trait Invariant {
     fn check(&mut self, probe: &mut Probe) -> Result<(), String>;
 }
 
+/// Storage slot of `mapping(address => …)` entry `key` when the mapping is declared at slot
+/// `base` (Solidity's layout: `keccak256(pad32(key) ‖ pad32(base))`).
+pub fn mapping_slot(key: Address, base: u64) -> U256 {
+    let mut buf = [0u8; 64];
+    buf[12..32].copy_from_slice(key.as_slice());
+    buf[56..64].copy_from_slice(&base.to_be_bytes());
+    U256::from_be_bytes(alloy_primitives::keccak256(buf).0)
+}
+
 /// A read-only view of the world for invariants and end-of-run metrics.
 pub struct Probe<'a> {
     pub(crate) core: &'a mut Core,
@@ -56,6 +65,13 @@ impl<'a> Probe<'a> {
         self.core.chains[chain.0 as usize]
             .chain
             .view(Address::ZERO, to, data)
+    }
+    /// Committed storage `slot` of `contract` read directly (no EVM call): for checks that know
+    /// the contract's storage layout and run every block. See [`mapping_slot`].
+    pub fn storage(&mut self, chain: ChainIdx, contract: Address, slot: U256) -> U256 {
+        self.core.chains[chain.0 as usize]
+            .chain
+            .storage(contract, slot)
     }
     pub fn balance(&mut self, chain: ChainIdx, who: Address) -> U256 {
         self.core.chains[chain.0 as usize].chain.balance(who)

@@ -1,7 +1,10 @@
 //! The tracer: every record of a run passes here once. It is encoded once, folded into the
 //! rolling digest and handed to a [`Sink`] (a file, memory, or a replay comparator).
 
-use crate::trace::{encode_record_into, Footer, Header, Record, RollingDigest};
+use crate::trace::{
+    decode_frame, encode_record_into, encode_record_ref_into, Footer, Frame, Header, Record,
+    RecordRef, RollingDigest,
+};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -24,6 +27,25 @@ pub trait Sink {
     fn begin(&mut self, header: &Header) -> Result<(), SinkError>;
     fn record(&mut self, index: u64, record: &Record, encoded: &[u8]) -> Result<(), SinkError>;
     fn end(&mut self, footer: &Footer) -> Result<(), SinkError>;
+    /// Whether the sink reads the decoded record, or only its encoded bytes. Sinks that need
+    /// only bytes (files, digest-only runs) spare the hot path from building owned records.
+    fn needs_records(&self) -> bool {
+        true
+    }
+    /// A record given as its encoded bytes only (when [`Sink::needs_records`] is false). The
+    /// default decodes it and calls [`Sink::record`].
+    fn record_encoded(&mut self, index: u64, encoded: &[u8]) -> Result<(), SinkError> {
+        match decode_frame(encoded) {
+            Ok(Frame::Record(r)) => self.record(index, &r, encoded),
+            Ok(other) => Err(SinkError::Io(format!(
+                "record {index} encoded as a {}",
+                other.kind()
+            ))),
+            Err(e) => Err(SinkError::Io(format!(
+                "record {index} does not decode: {e}"
+            ))),
+        }
+    }
 }
 
 /// Discards records (the digest is still computed).
@@ -37,6 +59,12 @@ impl Sink for NullSink {
         Ok(())
     }
     fn end(&mut self, _: &Footer) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn needs_records(&self) -> bool {
+        false
+    }
+    fn record_encoded(&mut self, _: u64, _: &[u8]) -> Result<(), SinkError> {
         Ok(())
     }
 }
@@ -80,6 +108,8 @@ impl Sink for MemSink {
 /// Encodes, digests and forwards records; remembers the first sink error.
 pub struct Tracer {
     sink: Box<dyn Sink>,
+    /// The sink's [`Sink::needs_records`], asked once.
+    sink_needs_records: bool,
     digest: RollingDigest,
     count: u64,
     error: Option<SinkError>,
@@ -90,6 +120,7 @@ pub struct Tracer {
 impl Tracer {
     pub fn new(sink: Box<dyn Sink>) -> Self {
         Tracer {
+            sink_needs_records: sink.needs_records(),
             sink,
             digest: RollingDigest::new(),
             count: 0,
@@ -111,6 +142,25 @@ impl Tracer {
         encode_record_into(&record, &mut self.buf);
         self.digest.update(&self.buf);
         if let Err(e) = self.sink.record(self.count, &record, &self.buf) {
+            self.error = Some(e);
+        }
+        self.count += 1;
+    }
+
+    /// Like [`Tracer::record`] for a borrowed record: no owned record is built unless the sink
+    /// needs one.
+    pub fn record_ref(&mut self, record: RecordRef<'_>) {
+        if self.error.is_some() {
+            return;
+        }
+        encode_record_ref_into(&record, &mut self.buf);
+        self.digest.update(&self.buf);
+        let sent = if self.sink_needs_records {
+            self.sink.record(self.count, &record.to_record(), &self.buf)
+        } else {
+            self.sink.record_encoded(self.count, &self.buf)
+        };
+        if let Err(e) = sent {
             self.error = Some(e);
         }
         self.count += 1;

@@ -26,7 +26,8 @@ use crate::check::{CheckOutcome, CheckStatus, Invariant, Probe};
 use crate::protocols::{ActorParams, Spawn};
 use crate::scenario::model::{Censorship, Scenario};
 use crate::trace::{
-    abi::AbiBook, ActorInfo, ChainInfo, CheckKind, Header, Outcome, Record, Value, FORMAT_VERSION,
+    abi::AbiBook, ActorInfo, ChainInfo, CheckKind, Header, Outcome, Record, RecordRef, Value,
+    FORMAT_VERSION,
 };
 use alloy_primitives::{Address, Bytes, B256};
 use alloy_sol_types::SolCall;
@@ -220,14 +221,14 @@ impl Core {
             self.queue.push(at, Class::Block, Ev::Block(chain));
         }
         self.metrics.add("tx.submitted", 1);
-        self.tracer.record(Record::TxSubmitted {
+        self.tracer.record_ref(RecordRef::TxSubmitted {
             t: self.now.ms(),
             chain: chain.0,
             actor: actor.0,
             tx: pending.hash,
             nonce: pending.nonce,
             to,
-            call,
+            call: &call,
         });
         pending.hash
     }
@@ -458,10 +459,14 @@ impl World {
             });
         }
 
+        let labels: Vec<String> = scenario
+            .actors
+            .iter()
+            .map(|spec| format!("actor/{}", spec.name))
+            .collect();
+        let keys = Key::derive_many(&seeds, &labels);
         let mut actors = Vec::new();
-        for spec in &scenario.actors {
-            let label = format!("actor/{}", spec.name);
-            let key = Key::derive(&seeds, &label);
+        for ((spec, label), key) in scenario.actors.iter().zip(&labels).zip(keys) {
             actors.push(ActorMeta {
                 info: ActorInfo {
                     name: spec.name.clone(),
@@ -469,7 +474,7 @@ impl World {
                     address: key.address(),
                 },
                 key,
-                stream: seeds.stream(&label),
+                stream: seeds.stream(label),
                 status: Status::Online,
                 generation: 0,
                 deferred: Vec::new(),
@@ -1075,14 +1080,14 @@ impl World {
                 outcome,
             });
             for log in &r.logs {
-                core.tracer.record(Record::Log {
+                core.tracer.record_ref(RecordRef::Log {
                     t,
                     chain: c.0,
                     block: r.block,
                     tx: r.tx,
                     address: log.address,
-                    topics: log.topics.clone(),
-                    data: log.data.clone(),
+                    topics: &log.topics,
+                    data: &log.data,
                 });
             }
         }

@@ -5,6 +5,7 @@
 use alloy_dyn_abi::{DynSolValue, EventExt, JsonAbiExt};
 use alloy_json_abi::{Error as AbiError, Event, JsonAbi};
 use alloy_primitives::{hex, Address, B256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 struct Contract {
@@ -77,15 +78,15 @@ impl AbiBook {
     }
 
     /// `Token.transfer`, `deploy`, `transfer` (plain value transfer) or the hex selector.
-    pub fn call_name(&self, chain: u16, to: Option<Address>, data: &[u8]) -> String {
+    pub fn call_name(&self, chain: u16, to: Option<Address>, data: &[u8]) -> Cow<'_, str> {
         let Some(to) = to else {
-            return "deploy".into();
+            return Cow::Borrowed("deploy");
         };
         if data.len() < 4 {
             return if data.is_empty() {
-                "transfer".into()
+                Cow::Borrowed("transfer")
             } else {
-                format!("0x{}", hex::encode(data))
+                Cow::Owned(format!("0x{}", hex::encode(data)))
             };
         }
         let selector: [u8; 4] = data[..4].try_into().expect("4 bytes");
@@ -93,11 +94,11 @@ impl AbiBook {
             Some(c) => {
                 let short = c.name.rsplit('.').next().unwrap_or(&c.name);
                 match c.call_names.get(&selector) {
-                    Some(n) => n.clone(),
-                    None => format!("{short}.0x{}", hex::encode(selector)),
+                    Some(n) => Cow::Borrowed(n.as_str()),
+                    None => Cow::Owned(format!("{short}.0x{}", hex::encode(selector))),
                 }
             }
-            None => format!("0x{}", hex::encode(selector)),
+            None => Cow::Owned(format!("0x{}", hex::encode(selector))),
         }
     }
 

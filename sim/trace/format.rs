@@ -59,6 +59,109 @@ fn encode_into(frame: &FrameRef<'_>, buf: &mut Vec<u8>) {
     *buf = postcard::to_extend(frame, out).expect("trace frames always serialize");
 }
 
+/// A record borrowed from the engine's own data, for the two records written once per
+/// transaction and per log. It encodes to exactly the bytes of the owned [`Record`] it stands
+/// for (same variant positions, same field order and types; checked by tests), so the hot path
+/// encodes and digests without cloning log data, topics or call names; the owned record is built
+/// only for sinks that keep records ([`RecordRef::to_record`]).
+#[derive(Serialize)]
+#[serde(rename = "Record")]
+pub enum RecordRef<'a> {
+    /// Placeholder for [`Record::Block`]'s position; cannot be built.
+    #[doc(hidden)]
+    _Block(Never),
+    TxSubmitted {
+        t: u64,
+        chain: u16,
+        actor: u32,
+        tx: alloy_primitives::B256,
+        nonce: u64,
+        to: Option<alloy_primitives::Address>,
+        call: &'a str,
+    },
+    /// Placeholder for [`Record::TxIncluded`]'s position; cannot be built.
+    #[doc(hidden)]
+    _TxIncluded(Never),
+    /// Placeholder for [`Record::TxDropped`]'s position; cannot be built.
+    #[doc(hidden)]
+    _TxDropped(Never),
+    Log {
+        t: u64,
+        chain: u16,
+        block: u64,
+        tx: alloy_primitives::B256,
+        address: alloy_primitives::Address,
+        topics: &'a [alloy_primitives::B256],
+        data: &'a alloy_primitives::Bytes,
+    },
+}
+
+impl RecordRef<'_> {
+    /// The owned record this stands for.
+    pub fn to_record(&self) -> Record {
+        match *self {
+            RecordRef::TxSubmitted {
+                t,
+                chain,
+                actor,
+                tx,
+                nonce,
+                to,
+                call,
+            } => Record::TxSubmitted {
+                t,
+                chain,
+                actor,
+                tx,
+                nonce,
+                to,
+                call: call.to_string(),
+            },
+            RecordRef::Log {
+                t,
+                chain,
+                block,
+                tx,
+                address,
+                topics,
+                data,
+            } => Record::Log {
+                t,
+                chain,
+                block,
+                tx,
+                address,
+                topics: topics.to_vec(),
+                data: data.clone(),
+            },
+            RecordRef::_Block(n) | RecordRef::_TxIncluded(n) | RecordRef::_TxDropped(n) => {
+                match n {}
+            }
+        }
+    }
+}
+
+/// Uninhabited: the placeholder variants of [`RecordRef`] cannot be built.
+#[derive(Serialize, Clone, Copy)]
+pub enum Never {}
+
+/// [`Frame::Record`] around a [`RecordRef`]: the same encoding as the owned frame.
+#[derive(Serialize)]
+#[serde(rename = "Frame")]
+enum FrameHotRef<'a> {
+    #[allow(dead_code)]
+    _Header(Never),
+    Record(&'a RecordRef<'a>),
+}
+
+/// [`encode_record_into`] for a borrowed record.
+pub fn encode_record_ref_into(record: &RecordRef<'_>, buf: &mut Vec<u8>) {
+    buf.clear();
+    let out = std::mem::take(buf);
+    *buf = postcard::to_extend(&FrameHotRef::Record(record), out)
+        .expect("trace frames always serialize");
+}
+
 /// Canonical bytes of a record: the payload of its frame in a trace file. The rolling digest
 /// hashes exactly these bytes, so encode once and pass them to both.
 pub fn encode_record(record: &Record) -> Vec<u8> {

@@ -835,3 +835,55 @@ proptest! {
         }
     }
 }
+
+/// The borrowed hot-path records encode to the bytes of the owned records they stand for.
+#[test]
+fn borrowed_records_encode_like_owned_ones() {
+    let topics = vec![B256::repeat_byte(7), B256::repeat_byte(9)];
+    let data = alloy_primitives::Bytes::from(vec![1u8, 2, 3, 250]);
+    let refs = [
+        RecordRef::TxSubmitted {
+            t: 123_456,
+            chain: 3,
+            actor: 70_000,
+            tx: B256::repeat_byte(1),
+            nonce: 300,
+            to: Some(Address::repeat_byte(2)),
+            call: "Token.transfer",
+        },
+        RecordRef::TxSubmitted {
+            t: 0,
+            chain: 0,
+            actor: u32::MAX,
+            tx: B256::ZERO,
+            nonce: 0,
+            to: None,
+            call: "",
+        },
+        RecordRef::Log {
+            t: u64::MAX,
+            chain: 1,
+            block: 99,
+            tx: B256::repeat_byte(3),
+            address: Address::repeat_byte(4),
+            topics: &topics,
+            data: &data,
+        },
+        RecordRef::Log {
+            t: 5,
+            chain: 0,
+            block: 0,
+            tx: B256::ZERO,
+            address: Address::ZERO,
+            topics: &[],
+            data: &alloy_primitives::Bytes::new(),
+        },
+    ];
+    let mut buf = Vec::new();
+    for r in &refs {
+        encode_record_ref_into(r, &mut buf);
+        let owned = r.to_record();
+        assert_eq!(buf, encode_record(&owned), "{owned:?}");
+        assert_eq!(decode_frame(&buf).unwrap(), Frame::Record(owned));
+    }
+}

@@ -81,11 +81,11 @@ impl Payer {
             ..TxOpts::default()
         };
         let tx = ctx.send_tx_with(chain, Some(token), call.abi_encode().into(), opts);
-        let name = ctx.name().to_string();
+        let me = ctx.me();
         self.ledger.borrow_mut().in_flight.insert(
             tx,
             InFlight {
-                payer: name,
+                payer: me,
                 to,
                 submitted_ms: ctx.now().ms(),
             },

@@ -1,20 +1,35 @@
 //! Invariants of the token protocol.
 
-use super::{Shared, Token};
-use crate::check::{Invariant, Probe};
+use super::Shared;
+use crate::check::{mapping_slot, Invariant, Probe};
 use crate::trace::CheckKind;
 use alloy_primitives::U256;
 
 pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
     vec![
-        Box::new(Conservation(shared.clone())),
+        Box::new(Conservation {
+            ledger: shared.clone(),
+            slots: Vec::new(),
+        }),
         Box::new(TransfersLand(shared.clone())),
         Box::new(SlowInclusionSeen(shared.clone())),
     ]
 }
 
 /// `always`: the holders' balances add up to the total supply, which equals what was minted.
-struct Conservation(Shared);
+///
+/// It runs every block, so it reads `Token`'s storage directly (slots from the contract's
+/// layout, checked against the public getters by a test) instead of making one EVM call per
+/// holder.
+struct Conservation {
+    ledger: Shared,
+    /// `balanceOf` slot of each holder, in holder order (holders are only ever appended).
+    slots: Vec<U256>,
+}
+
+/// `Token` storage layout: `name` 0, `symbol` 1, `totalSupply` 2, `minter` 3, `balanceOf` 4.
+pub(super) const TOTAL_SUPPLY_SLOT: u64 = 2;
+pub(super) const BALANCE_OF_SLOT: u64 = 4;
 
 impl Invariant for Conservation {
     fn name(&self) -> &str {
@@ -24,18 +39,17 @@ impl Invariant for Conservation {
         CheckKind::Always
     }
     fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
-        let l = self.0.borrow();
-        let supply = probe
-            .view(l.chain, l.token, &Token::totalSupplyCall {})
-            .map_err(|e| format!("totalSupply: {e}"))?;
+        let l = self.ledger.borrow();
+        let supply = probe.storage(l.chain, l.token, U256::from(TOTAL_SUPPLY_SLOT));
         if supply != l.minted {
             return Err(format!("total supply {supply} != minted {}", l.minted));
         }
         let mut sum = U256::ZERO;
-        for h in &l.holders {
-            sum += probe
-                .view(l.chain, l.token, &Token::balanceOfCall { account: *h })
-                .map_err(|e| format!("balanceOf: {e}"))?;
+        for h in &l.holders[self.slots.len()..] {
+            self.slots.push(mapping_slot(*h, BALANCE_OF_SLOT));
+        }
+        for slot in &self.slots {
+            sum += probe.storage(l.chain, l.token, *slot);
         }
         if sum != supply {
             return Err(format!(
@@ -74,7 +88,7 @@ impl Invariant for TransfersLand {
             Some((tx, f)) => Err(format!(
                 "{} transfers never included (first: {tx} by {} at {}ms)",
                 1 + stuck.count(),
-                f.payer,
+                probe.actor_name(f.payer),
                 f.submitted_ms
             )),
         }
@@ -100,6 +114,73 @@ impl Invariant for SlowInclusionSeen {
                 "slowest inclusion {}ms < {}ms",
                 l.slowest_ms, l.slow_inclusion_ms
             ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::{BaseFeeRule, Chain, ChainConfig};
+    use crate::protocols::token::Token;
+    use alloy_primitives::{Address, Bytes};
+    use alloy_sol_types::{SolCall, SolConstructor};
+
+    /// The slots the conservation check reads are the ones the public getters return.
+    #[test]
+    fn storage_slots_match_the_getters() {
+        let mut chain = Chain::new(ChainConfig {
+            name: "l1".into(),
+            chain_id: 1337,
+            block_time_ms: 12_000,
+            gas_limit: 30_000_000,
+            base_fee: BaseFeeRule {
+                initial_wei: 1_000_000_000,
+                elasticity: 2,
+                max_change_denominator: 8,
+                min_wei: 7,
+            },
+            spikes: Vec::new(),
+            genesis_timestamp: 1_700_000_000,
+            coinbase: Address::with_last_byte(0xc0),
+        });
+        let deployer = Address::with_last_byte(1);
+        chain.fund(deployer, U256::from(10u128.pow(20)));
+        let mut initcode = Token::BYTECODE.to_vec();
+        initcode.extend(
+            Token::constructorCall {
+                name_: "T".into(),
+                symbol_: "T".into(),
+            }
+            .abi_encode(),
+        );
+        let token = chain.deploy(deployer, initcode.into()).unwrap().address;
+        let holders: Vec<Address> = (2..7u8).map(Address::with_last_byte).collect();
+        for (i, h) in holders.iter().enumerate() {
+            let mint = Token::mintCall {
+                to: *h,
+                amount: U256::from(1000 + i as u64),
+            };
+            chain
+                .genesis_call(deployer, token, mint.abi_encode().into(), U256::ZERO)
+                .unwrap();
+        }
+        let view = |chain: &mut Chain, data: Vec<u8>| {
+            U256::from_be_slice(&chain.view(deployer, token, Bytes::from(data)).unwrap())
+        };
+        let supply = view(&mut chain, Token::totalSupplyCall {}.abi_encode());
+        assert_eq!(supply, U256::from(5010));
+        assert_eq!(chain.storage(token, U256::from(TOTAL_SUPPLY_SLOT)), supply);
+        for h in holders.iter().chain([&deployer]) {
+            let got = view(
+                &mut chain,
+                Token::balanceOfCall { account: *h }.abi_encode(),
+            );
+            assert_eq!(
+                chain.storage(token, mapping_slot(*h, BALANCE_OF_SLOT)),
+                got,
+                "{h}"
+            );
         }
     }
 }

@@ -170,7 +170,7 @@ impl Protocol for TokenProtocol {
 /// A transfer submitted and not yet included.
 #[derive(Debug, Clone)]
 pub(crate) struct InFlight {
-    pub payer: String,
+    pub payer: crate::engine::actor::ActorId,
     pub to: crate::engine::actor::ActorId,
     pub submitted_ms: u64,
 }
@@ -185,7 +185,7 @@ pub struct Ledger {
     pub minted: U256,
     pub(crate) in_flight: BTreeMap<B256, InFlight>,
     /// Largest inclusion delay seen, per payer (ms).
-    pub max_delay_ms: BTreeMap<String, u64>,
+    pub max_delay_ms: BTreeMap<crate::engine::actor::ActorId, u64>,
     pub slowest_ms: u64,
     pub transfers: u64,
     pub slow_inclusion_ms: u64,
@@ -256,7 +256,7 @@ impl ProtocolConfig for TokenConfig {
         Ok(Setup {
             shared: shared.clone(),
             invariants: invariants::all(&shared),
-            metrics: Box::new(move |_probe| {
+            metrics: Box::new(move |probe| {
                 let l = metrics_view.borrow();
                 let mut out = vec![
                     (
@@ -277,12 +277,18 @@ impl ProtocolConfig for TokenConfig {
                         Value::Int(l.bogus_notices as i128),
                     ),
                 ];
-                for (payer, ms) in &l.max_delay_ms {
-                    out.push((
-                        format!("token.max_inclusion_delay_s.{payer}"),
-                        Value::Real(*ms as f64 / 1000.0),
-                    ));
-                }
+                let mut per_payer: Vec<(String, Value)> = l
+                    .max_delay_ms
+                    .iter()
+                    .map(|(payer, ms)| {
+                        (
+                            format!("token.max_inclusion_delay_s.{}", probe.actor_name(*payer)),
+                            Value::Real(*ms as f64 / 1000.0),
+                        )
+                    })
+                    .collect();
+                per_payer.sort_by(|a, b| a.0.cmp(&b.0));
+                out.extend(per_payer);
                 out
             }),
         })
