@@ -157,6 +157,16 @@ impl PayoutsConfig {
                     )
             })?;
         }
+        let wallets = self
+            .payees
+            .iter()
+            .filter_map(|e| e.wallet.as_ref())
+            .chain(self.deny.iter().map(|d| &d.wallet));
+        for w in wallets {
+            if w.value.starts_with("0x") {
+                parse_address(&w.value).map_err(|e| ScenarioError::at(w.loc, e))?;
+            }
+        }
         let mut seen: Vec<&str> = Vec::new();
         for m in &self.prefer {
             if m.value == "l1" {
@@ -374,6 +384,10 @@ actors:
         let err = load_str(&bad, "s.yaml").expect_err("no plasma method");
         assert!(err.message.contains("no payout method `plasma`"), "{err}");
         assert_eq!(err.loc.map(|l| l.line), Some(12));
+        let bad_wallet = scenario("      - { payee: alice, wallet: \"0x12\" }", "[zksync]");
+        let err = load_str(&bad_wallet, "s.yaml").expect_err("short address");
+        assert!(err.message.contains("invalid address"), "{err}");
+        assert_eq!(err.loc.map(|l| l.line), Some(14));
         let l1 = scenario("      - { payee: alice }", "[l1]");
         assert!(load_str(&l1, "s.yaml").is_err());
     }
