@@ -42,6 +42,40 @@ fn verify_matches_every_payouts_scenario_and_names_a_changed_byte() {
                 .any(|p| p.starts_with("payouts/") && p.contains("/payouts-")),
             "{name}: no payout CSV in {paths:?}"
         );
+        // What the accountant planned is exactly what the chain shows paid: every payout CSV row
+        // has one receipt of its period, method, wallet and amount, and nothing else was paid.
+        let mut planned = Vec::new();
+        let mut paid = Vec::new();
+        for f in &files {
+            let text = String::from_utf8(f.bytes.clone()).unwrap();
+            let parts: Vec<&str> = f.path.split('/').collect();
+            if let ["payouts", period, file] = parts.as_slice() {
+                if let Some(method) = file
+                    .strip_prefix("payouts-")
+                    .and_then(|m| m.strip_suffix(".csv"))
+                {
+                    for line in text.lines().skip(1) {
+                        let (addr, amnt) = line.split_once(',').unwrap();
+                        planned.push(format!("{period},{addr},{method},{amnt}"));
+                    }
+                }
+            }
+            if f.path == "receipts.csv" {
+                for line in text.lines().skip(1) {
+                    let cols: Vec<&str> = line.split(',').collect();
+                    assert!(
+                        cols[4].starts_with(&format!("{}:0x", cols[2])),
+                        "{name}: {line}"
+                    );
+                    paid.push(cols[..4].join(","));
+                }
+            }
+        }
+        planned.sort();
+        paid.sort();
+        assert!(!planned.is_empty(), "{name}");
+        assert_eq!(planned, paid, "{name}: planned payouts vs receipts");
+
         // Derivation is a function of the trace: twice the same bytes.
         assert_eq!(files, derive(&run, Some("payouts")).unwrap(), "{name}");
 
