@@ -3,6 +3,7 @@
 
 mod diag;
 mod fuzz;
+mod payouts;
 mod replay;
 mod run;
 mod sweep;
@@ -56,6 +57,9 @@ enum Command {
     /// tBTC wallet coordination tools (window predictor).
     #[command(subcommand)]
     Tbtc(tbtc::Command),
+    /// Payouts pipeline tools (`payouts verify`: invoices, payout CSVs, receipts from a trace).
+    #[command(subcommand)]
+    Payouts(payouts::Command),
 }
 
 pub fn main() -> i32 {
@@ -76,5 +80,6 @@ pub fn main() -> i32 {
         Command::Sweep(args) => sweep::main(args),
         Command::Verify(args) => verify::main(args),
         Command::Tbtc(cmd) => tbtc::main(cmd),
+        Command::Payouts(cmd) => payouts::main(cmd),
     }
 }

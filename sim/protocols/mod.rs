@@ -4,6 +4,7 @@
 
 pub mod avs;
 pub mod bold;
+pub mod payouts;
 pub mod raiden;
 pub mod tbtc;
 pub mod token;
@@ -97,12 +98,13 @@ pub struct Spawn<'a> {
 
 /// Every protocol Crucible knows.
 pub fn registry() -> &'static [&'static dyn Protocol] {
-    static REGISTRY: [&dyn Protocol; 5] = [
+    static REGISTRY: [&dyn Protocol; 6] = [
         &token::TOKEN,
         &avs::AVS,
         &bold::BOLD,
         &raiden::RAIDEN,
         &tbtc::TBTC,
+        &payouts::PAYOUTS,
     ];
     &REGISTRY
 }
