@@ -14,7 +14,7 @@ use crate::engine::actor::{Actor, ActorId, Ctx, Event};
 use crate::engine::time::SimTime;
 use crate::protocols::{ActorParams, Spawn};
 use alloy_primitives::{keccak256, Bytes, FixedBytes, B256, U256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 const T_WINDOW: u64 = 1;
@@ -67,6 +67,7 @@ impl ActorParams for NodeSpawn {
             retry: Vec::new(),
             claim_txs: BTreeMap::new(),
             proof_txs: BTreeMap::new(),
+            wakeups: BTreeSet::new(),
         })
     }
 }
@@ -104,6 +105,11 @@ pub struct Node {
     claim_txs: BTreeMap<B256, usize>,
     /// Redemption proofs submitted: tx → request keys.
     proof_txs: BTreeMap<B256, Vec<B256>>,
+    /// Pending attempt and claim wake-ups as (timer kind, block). One wake-up serves every
+    /// session (or claim) of this node that ends at that block, so a second one is never set:
+    /// without this, `k` actions ending together would set `k` timers, each of which set `k`
+    /// more for the next attempt.
+    wakeups: BTreeSet<(u64, u64)>,
 }
 
 impl Node {
@@ -114,6 +120,14 @@ impl Node {
 
     /// Whether a timer for block `b` fires late (deferred while the node was offline): the
     /// feed delivered that block long ago, so the node does not act on it.
+    /// Wakes this node at block `b` for the attempts (`T_ATTEMPT`) or claims (`T_CLAIM`) ending
+    /// there, unless such a wake-up is already pending.
+    fn wake_at(&mut self, ctx: &mut Ctx, b: u64, kind: u64) {
+        if self.wakeups.insert((kind, b)) {
+            self.at_block(ctx, b, kind, 0);
+        }
+    }
+
     fn stale(&self, ctx: &Ctx, b: u64) -> bool {
         let s = self.shared.borrow();
         ctx.now().ms() > s.block_time(b) + self.params.feed_lag.as_ms() + s.block_time_ms
@@ -826,7 +840,7 @@ impl Node {
                 next_end
             };
             self.actions.insert(wallet, (w, digest));
-            self.at_block(ctx, next_end, T_ATTEMPT, 0);
+            self.wake_at(ctx, next_end, T_ATTEMPT);
         }
     }
 
@@ -990,17 +1004,13 @@ impl Node {
                         // Not evaluated yet (an earlier attempt of another session).
                         continue;
                     }
-                    if next_end > b && self.wants_timer(next_end) {
-                        self.at_block(ctx, next_end, T_ATTEMPT, 0);
+                    if next_end > b {
+                        self.wake_at(ctx, next_end, T_ATTEMPT);
                     }
                 }
                 Some(ok) => self.finish(ctx, key, ok, action, active, b),
             }
         }
-    }
-
-    fn wants_timer(&self, _b: u64) -> bool {
-        true
     }
 
     fn finish(
@@ -1063,7 +1073,7 @@ impl Node {
             claim.next_end
         };
         self.claims.insert(wallet, w);
-        self.at_block(ctx, next_end, T_CLAIM, 0);
+        self.wake_at(ctx, next_end, T_CLAIM);
     }
 
     fn on_claim(&mut self, ctx: &mut Ctx, b: u64) {
@@ -1106,7 +1116,7 @@ impl Node {
                 None => {
                     drop(s);
                     if claim.next_end > b {
-                        self.at_block(ctx, claim.next_end, T_CLAIM, 0);
+                        self.wake_at(ctx, claim.next_end, T_CLAIM);
                     }
                 }
                 Some(false) => {
@@ -1163,8 +1173,14 @@ impl Actor for Node {
                     }
                     T_DEADLINE => self.on_deadline(ctx, b - window::ACTIVE_PHASE),
                     T_START => self.on_start(ctx, b - window::DURATION),
-                    T_ATTEMPT => self.on_attempt(ctx, b),
-                    T_CLAIM => self.on_claim(ctx, b),
+                    T_ATTEMPT | T_CLAIM => {
+                        self.wakeups.remove(&(kind, b));
+                        if kind == T_ATTEMPT {
+                            self.on_attempt(ctx, b)
+                        } else {
+                            self.on_claim(ctx, b)
+                        }
+                    }
                     _ => {}
                 }
             }
