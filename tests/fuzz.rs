@@ -162,6 +162,54 @@ fn planted_rogue_minter_is_found_and_shrunk() {
     assert!(rep.passed(), "{}", rep.to_yaml());
 }
 
+/// tBTC: coordination windows open at block 900 (3 h at 12 s blocks), so the space's minimum
+/// case duration overrides the CI limits; the planted node that draws the heartbeat from the
+/// leader shuffle's generator is found and shrunk, and the shrunk case stays above the minimum.
+#[test]
+fn planted_reused_generator_is_found_in_tbtc() {
+    let limits = Limits {
+        planted: true,
+        ..ci_limits()
+    };
+    let c = Campaign {
+        seed: 1,
+        stop: Stop::Cases(2),
+        jobs: 2,
+        limits,
+        shrink_runs: 12,
+    };
+    let targets = campaign::targets(Some("tbtc"));
+    let rep = campaign::run(&c, &targets, &mut |_| {});
+    let f = rep
+        .failures
+        .iter()
+        .find(|f| {
+            f.violation.invariant == "tbtc.heartbeat_matches_predictor"
+                || f.violation.invariant == "tbtc.leader_agreement"
+        })
+        .unwrap_or_else(|| panic!("the planted node is found: {:?}", rep.failures));
+    assert!(
+        f.case.duration_ms >= 4 * 3_600_000,
+        "cases last at least the space's minimum"
+    );
+    let s = f.shrunk.as_ref().expect("the first failure is shrunk");
+    assert_eq!(s.violation.invariant, f.violation.invariant);
+    assert!(
+        s.case.duration_ms >= 4 * 3_600_000,
+        "shrunk to {}",
+        s.case.size()
+    );
+    assert!(
+        s.case
+            .body
+            .actors
+            .iter()
+            .any(|a| a.name == crucible::protocols::tbtc::fuzz::PLANTED_NODE),
+        "the planted node stays in the shrunk case"
+    );
+    assert!(s.case.size().actors <= s.original.actors);
+}
+
 #[test]
 fn campaign_result_does_not_depend_on_jobs() {
     let targets = campaign::targets(None);

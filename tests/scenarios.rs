@@ -118,4 +118,5 @@ scenarios! {
     tbtc_redemptions => "tbtc-redemptions",
     tbtc_partitioned_follower => "tbtc-partitioned-follower",
     tbtc_inactivity => "tbtc-inactivity",
+    tbtc_deposits => "tbtc-deposits",
 }

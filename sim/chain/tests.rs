@@ -607,3 +607,8 @@ fn raw_evm_runs_the_same_calls() {
         assert!(r.gas_used > 21_000);
     }
 }
+
+#[test]
+fn empty_transaction_root_is_blake3_of_nothing() {
+    assert_eq!(EMPTY_TXS_ROOT, B256::from(*blake3::hash(&[]).as_bytes()));
+}

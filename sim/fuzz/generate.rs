@@ -50,8 +50,11 @@ pub fn generate(protocol: &str, space: &dyn FuzzSpace, seed: u64, limits: &Limit
             base_fee_gwei: d.int(1, 50),
         })
         .collect();
-    let max = limits.max_duration.max(MIN_DURATION);
-    let duration_ms = d.dur(MIN_DURATION, max, Dur::mins(1));
+    let floor = space
+        .min_duration()
+        .map_or(MIN_DURATION, |m| m.max(MIN_DURATION));
+    let max = limits.max_duration.max(floor);
+    let duration_ms = d.dur(floor, max, Dur::mins(1));
     let quiet_ms = d.dur(Dur::mins(10), Dur::hours(1), Dur::mins(1));
 
     let env = SpaceEnv {

@@ -73,10 +73,11 @@ pub fn candidates(c: &Case) -> Vec<Case> {
             ..c.clone()
         });
     }
-    // A shorter run (faults clipped to it).
-    for d in super::space::halvings(c.duration_ms as u128, 60_000) {
+    // A shorter run (faults clipped to it), never below the space's minimum.
+    let shortest = shortest_run(&c.protocol);
+    for d in super::space::halvings(c.duration_ms as u128, shortest as u128) {
         let d = d as u64 / 1_000 * 1_000;
-        if d < 60_000 || d >= c.duration_ms {
+        if d < shortest || d >= c.duration_ms {
             continue;
         }
         let mut n = c.clone();
@@ -130,6 +131,17 @@ pub fn candidates(c: &Case) -> Vec<Case> {
         }
     }
     out
+}
+
+/// The shortest duration a shrunk case of `protocol` may have: one minute, or the protocol's
+/// fuzz space's minimum if it has one.
+fn shortest_run(protocol: &str) -> u64 {
+    crate::protocols::registry()
+        .iter()
+        .find(|p| p.name() == protocol)
+        .and_then(|p| p.fuzz_space())
+        .and_then(|s| s.min_duration())
+        .map_or(60_000, |m| m.as_ms().max(60_000))
 }
 
 /// Each variant of `params` with one knob made smaller.

@@ -130,6 +130,14 @@ pub trait FuzzSpace: Sync {
     fn steady(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Shortest run in which the protocol can show anything, when that is longer than the
+    /// engine's bounds: generated cases last at least this long (even above the campaign's
+    /// `max_duration`) and the shrinker never makes a case shorter. A tBTC coordination window
+    /// opens only at block 900, for example. Default: none (generated cases last at least 20
+    /// minutes, shrunk ones at least one).
+    fn min_duration(&self) -> Option<Dur> {
+        None
+    }
 }
 
 /// Random draws for generators: a thin layer over a seed-tree [`Stream`], so a case depends only

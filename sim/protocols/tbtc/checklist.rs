@@ -53,6 +53,12 @@ pub fn heartbeat_draw(s: i64) -> f64 {
 /// `index % F == 0`; then `Heartbeat` when [`heartbeat_draw`] is below `p`. Highest priority
 /// first. The draw happens in every valid window.
 pub fn checklist(w: u64, s: i64, params: &ChecklistParams) -> Vec<Action> {
+    checklist_for_draw(w, heartbeat_draw(s), params)
+}
+
+/// [`checklist`] with the heartbeat draw already made (`draw` must be [`heartbeat_draw`] of the
+/// window's Go seed).
+pub fn checklist_for_draw(w: u64, draw: f64, params: &ChecklistParams) -> Vec<Action> {
     let index = window::index(w);
     if index == 0 {
         return Vec::new();
@@ -65,7 +71,7 @@ pub fn checklist(w: u64, s: i64, params: &ChecklistParams) -> Vec<Action> {
             Action::MovingFunds,
         ]);
     }
-    if heartbeat_draw(s) < params.heartbeat_probability {
+    if draw < params.heartbeat_probability {
         list.push(Action::Heartbeat);
     }
     list

@@ -53,6 +53,10 @@ pub struct TbtcConfig {
     /// Redemption timeout (the bridge parameter).
     #[serde(default = "d_timeout")]
     pub redemption_timeout: Dur,
+    /// Deposit sweep fee per swept deposit in the leader's proposals (satoshi): the largest
+    /// share of the total fee, which the bridge caps at `depositTxMaxFee` (10,000 sat).
+    #[serde(default = "d_sweep_fee")]
+    pub deposit_sweep_fee: u64,
 }
 
 /// Which heartbeat execution rules apply.
@@ -97,6 +101,9 @@ fn d_fee() -> u64 {
 fn d_timeout() -> Dur {
     Dur::days(5)
 }
+fn d_sweep_fee() -> u64 {
+    1_000
+}
 
 impl TbtcConfig {
     pub fn checklist(&self) -> ChecklistParams {
@@ -140,6 +147,12 @@ impl TbtcConfig {
             return Err(format!(
                 "redemption_fee must be in 1..=500 sat (20 requests must fit the bridge's 10000 sat total), got {}",
                 self.redemption_fee
+            ));
+        }
+        if self.deposit_sweep_fee == 0 || self.deposit_sweep_fee > 10_000 {
+            return Err(format!(
+                "deposit_sweep_fee must be in 1..=10000 sat (the bridge's depositTxMaxFee), got {}",
+                self.deposit_sweep_fee
             ));
         }
         if self.redemption_timeout < Dur::hours(3) {
@@ -235,6 +248,11 @@ pub struct NodeParams {
     /// the rest get Noop.
     #[serde(default = "half")]
     pub split: Probability,
+    /// A planted defect for the fuzzer (never the client's behaviour): the node draws the
+    /// heartbeat from the leader shuffle's generator instead of a fresh one, which spec 4.7
+    /// forbids. Its checklists then disagree with the predictor's (`tbtc.heartbeat_matches_predictor`).
+    #[serde(default)]
+    pub heartbeat_from_leader_generator: bool,
 }
 
 fn one() -> Probability {
@@ -266,4 +284,56 @@ fn d_amount() -> u64 {
 }
 fn d_max_fee() -> u64 {
     1_000
+}
+
+/// Parameters of a `tbtc.depositor`: a load generator of deposit reveals.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepositorParams {
+    /// Mean time between two reveals (exponential), each to a uniformly drawn wallet.
+    pub every: Dur,
+    /// Deposited amount (satoshi).
+    #[serde(default = "d_deposit_amount")]
+    pub amount: u64,
+    /// Time from the reveal to the deposit's refund locktime (sweeps must happen at least 24 h
+    /// before it).
+    #[serde(default = "d_refund_after")]
+    pub refund_after: Dur,
+    /// Number of vaults the deposits are spread over (uniformly); a sweep takes one vault's.
+    #[serde(default = "d_vaults")]
+    pub vaults: u32,
+    /// Only reveal to the first `wallets` wallets (default all).
+    #[serde(default)]
+    pub wallets: Option<u32>,
+}
+
+fn d_deposit_amount() -> u64 {
+    10_000_000
+}
+fn d_refund_after() -> Dur {
+    Dur::days(30)
+}
+fn d_vaults() -> u32 {
+    1
+}
+
+impl DepositorParams {
+    /// Checks the values serde cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.every.as_ms() == 0 {
+            return Err("`every` must be positive".into());
+        }
+        if self.refund_after <= Dur::hours(26) {
+            return Err(
+                "`refund_after` must exceed 26h (2h minimum age + 24h refund safety margin)".into(),
+            );
+        }
+        if self.refund_after.as_ms() / 1000 > u32::MAX as u64 / 2 {
+            return Err("`refund_after` is too long for a u32 locktime".into());
+        }
+        if self.vaults == 0 || self.vaults > 16 {
+            return Err(format!("`vaults` must be in 1..=16, got {}", self.vaults));
+        }
+        Ok(())
+    }
 }

@@ -91,6 +91,9 @@ pub fn int31n_from(n: u32, mut uint32: impl FnMut() -> u32) -> u32 {
 /// and the heartbeat draw each get their own).
 pub struct GoRand {
     src: Box<dyn Source>,
+    /// Values `int63` returns before reading the source again, last first (see
+    /// [`GoRand::with_first_float64`]).
+    replay: Vec<i64>,
 }
 
 impl fmt::Debug for GoRand {
@@ -102,7 +105,31 @@ impl fmt::Debug for GoRand {
 impl GoRand {
     /// `rand.New(rand.NewSource(s))`.
     pub fn new(s: i64) -> GoRand {
-        GoRand { src: new_source(s) }
+        GoRand {
+            src: new_source(s),
+            replay: Vec::new(),
+        }
+    }
+
+    /// The first `float64()` of a fresh `GoRand::new(s)`, and a generator in exactly the fresh
+    /// state of `GoRand::new(s)` for another use (the leader shuffle). Seeding dominates the
+    /// cost of a coordination decision, so the source is seeded once: the values the draw took
+    /// are replayed before the source is read again. The two uses remain independent fresh
+    /// generators, as spec 4.7 requires; nothing is shared but the seeding work.
+    pub fn with_first_float64(s: i64) -> (f64, GoRand) {
+        let mut g = GoRand::new(s);
+        let mut taken = Vec::with_capacity(1);
+        let f = loop {
+            let x = g.src.int63();
+            taken.push(x);
+            let f = int63_to_unit(x);
+            if f != 1.0 {
+                break f;
+            }
+        };
+        taken.reverse();
+        g.replay = taken;
+        (f, g)
     }
 
     /// The generator the client builds from a 32-byte coordination seed (see [`seed_i64`]).
@@ -112,7 +139,10 @@ impl GoRand {
 
     /// `Int63`: a non-negative 63-bit value, the raw stream.
     pub fn int63(&mut self) -> i64 {
-        self.src.int63()
+        match self.replay.pop() {
+            Some(x) => x,
+            None => self.src.int63(),
+        }
     }
 
     /// `Uint32`: the top 32 of the 63 bits, `int63() >> 31`.
@@ -154,6 +184,18 @@ impl GoRand {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_float64_and_a_fresh_generator_from_one_seeding() {
+        for s in [0, 1, -1, 42, i64::MAX, i64::MIN, 0x1780_dead_beef_d837] {
+            let (f, mut g) = GoRand::with_first_float64(s);
+            assert_eq!(f, GoRand::new(s).float64(), "seed {s}");
+            let mut fresh = GoRand::new(s);
+            for _ in 0..50 {
+                assert_eq!(g.int63(), fresh.int63(), "seed {s}");
+            }
+        }
+    }
 
     #[test]
     fn new_source_1_sanity_values() {

@@ -10,11 +10,13 @@ use alloy_primitives::{keccak256, B256};
 pub const TOPIC: &str = "tbtc.coordination";
 
 /// A proposal: the action type and its content (empty for Noop).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Proposal {
     pub action: Action,
     /// Heartbeat: the 16-byte message. Redemption: `u64` fee, then per request a `u16` length
-    /// and the redeemer output script. Other actions: opaque content.
+    /// and the redeemer output script. Deposit sweep: `u64` fee, then per deposit its funding
+    /// transaction hash, `u32` output index and extra-data hash ([`SweptDeposit`]). Other
+    /// actions: opaque content.
     pub content: Vec<u8>,
 }
 
@@ -79,6 +81,54 @@ pub fn parse_redemption(content: &[u8]) -> Option<(u64, Vec<Vec<u8>>)> {
     Some((fee, scripts))
 }
 
+/// One deposit of a sweep proposal: the bridge's deposit key parts and the extra-data hash the
+/// validator compares with the stored one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SweptDeposit {
+    pub funding_tx: B256,
+    pub output_index: u32,
+    pub extra_info_hash: B256,
+}
+
+const SWEPT_DEPOSIT_LEN: usize = 32 + 4 + 32;
+
+/// Encodes a deposit sweep proposal's content.
+pub fn deposit_sweep_content(fee: u64, deposits: &[SweptDeposit]) -> Vec<u8> {
+    let mut out = fee.to_be_bytes().to_vec();
+    for d in deposits {
+        out.extend_from_slice(d.funding_tx.as_slice());
+        out.extend_from_slice(&d.output_index.to_be_bytes());
+        out.extend_from_slice(d.extra_info_hash.as_slice());
+    }
+    out
+}
+
+/// Decodes a deposit sweep proposal's content; `None` if malformed.
+pub fn parse_deposit_sweep(content: &[u8]) -> Option<(u64, Vec<SweptDeposit>)> {
+    let fee = u64::from_be_bytes(content.get(..8)?.try_into().ok()?);
+    let rest = &content[8..];
+    if rest.len() % SWEPT_DEPOSIT_LEN != 0 {
+        return None;
+    }
+    let deposits = rest
+        .chunks_exact(SWEPT_DEPOSIT_LEN)
+        .map(|c| SweptDeposit {
+            funding_tx: B256::from_slice(&c[..32]),
+            output_index: u32::from_be_bytes(c[32..36].try_into().expect("4")),
+            extra_info_hash: B256::from_slice(&c[36..]),
+        })
+        .collect();
+    Some((fee, deposits))
+}
+
+/// The bridge's deposit key: `keccak256(fundingTxHash || u32_be(outputIndex))`.
+pub fn deposit_key(funding_tx: &B256, output_index: u32) -> B256 {
+    let mut buf = [0u8; 36];
+    buf[..32].copy_from_slice(funding_tx.as_slice());
+    buf[32..].copy_from_slice(&output_index.to_be_bytes());
+    keccak256(buf)
+}
+
 fn action_of(wire: u8) -> Option<Action> {
     Some(match wire {
         0 => Action::Noop,
@@ -93,7 +143,8 @@ fn action_of(wire: u8) -> Option<Action> {
 
 /// Encodes messages into one envelope body.
 pub fn encode(messages: &[CoordinationMessage]) -> Vec<u8> {
-    let mut out = Vec::new();
+    let len = messages.iter().map(|m| 37 + m.proposal.content.len()).sum();
+    let mut out = Vec::with_capacity(len);
     for m in messages {
         out.extend_from_slice(&m.sender_seat.to_be_bytes());
         out.extend_from_slice(&m.coordination_block.to_be_bytes());
@@ -167,5 +218,23 @@ mod tests {
             Some((900, vec![vec![0, 20, 1], vec![5]]))
         );
         assert_eq!(parse_redemption(&c[..9]), None);
+    }
+
+    #[test]
+    fn deposit_sweeps_round_trip() {
+        let d = |i: u8| SweptDeposit {
+            funding_tx: B256::repeat_byte(i),
+            output_index: i as u32,
+            extra_info_hash: B256::repeat_byte(0x40 + i),
+        };
+        let c = deposit_sweep_content(3000, &[d(1), d(2)]);
+        assert_eq!(c.len(), 8 + 2 * 68);
+        assert_eq!(parse_deposit_sweep(&c), Some((3000, vec![d(1), d(2)])));
+        assert_eq!(parse_deposit_sweep(&c[..20]), None);
+        assert_eq!(parse_deposit_sweep(&c[..4]), None);
+        // The bridge's key is keccak256(abi.encodePacked(bytes32, uint32)).
+        let mut packed = [0x01u8; 36];
+        packed[32..].copy_from_slice(&1u32.to_be_bytes());
+        assert_eq!(deposit_key(&B256::repeat_byte(1), 1), keccak256(packed));
     }
 }

@@ -37,6 +37,16 @@ pub const COUNTERS: &[&str] = &[
     "windows_missed_offline",
 ];
 
+/// Deposit counters, reported (zero included) when a depositor revealed anything.
+pub const DEPOSIT_COUNTERS: &[&str] = &[
+    "deposit_reveals",
+    "deposit_reveals_refused",
+    "deposit_sweeps_executed",
+    "deposit_sweeps_failed",
+    "deposit_sweeps_signed",
+    "deposits_swept",
+];
+
 /// Fault types reported by name (`leader_faults.<type>`), even when zero.
 pub const FAULTS: &[&str] = &["LeaderIdleness", "LeaderImpersonation", "LeaderMistake"];
 
@@ -125,7 +135,7 @@ pub fn compute(s: &Coordination) -> Vec<(String, Value)> {
         out.push(((*name).to_string(), Value::Int(v)));
     }
     for (name, v) in &s.counters {
-        if !COUNTERS.contains(name) {
+        if !COUNTERS.contains(name) && !DEPOSIT_COUNTERS.contains(name) {
             out.push(((*name).to_string(), Value::Int(*v)));
         }
     }
@@ -145,6 +155,20 @@ pub fn compute(s: &Coordination) -> Vec<(String, Value)> {
         &s.claim_latencies,
     );
     out.push(("redemptions_pending_at_end".into(), int(s.pending.len())));
+    // Deposit metrics only when deposits were revealed (runs without a depositor keep their
+    // metric set).
+    if DEPOSIT_COUNTERS.iter().any(|n| s.counters.contains_key(n)) {
+        for name in DEPOSIT_COUNTERS {
+            let v = s.counters.get(name).copied().unwrap_or(0);
+            out.push(((*name).to_string(), Value::Int(v)));
+        }
+        dist(
+            &mut out,
+            "deposit_sweep_latency_blocks",
+            &s.deposit_sweep_latencies,
+        );
+        out.push(("deposits_pending_at_end".into(), int(s.deposits.len())));
+    }
     out
 }
 

@@ -8,13 +8,15 @@
 //!
 //! The simulation: wallets with signing groups ([`state`]), operator nodes running the leader
 //! and follower routines over the network model ([`node`], [`follower`], [`message`]), a
-//! redemption load generator ([`redeemer`]), the bridge, wallet registry and
+//! redemption and deposit load generators ([`redeemer`], [`depositor`]), the bridge, wallet registry and
 //! `WalletProposalValidator` contracts, invariants and metrics.
 
 pub mod checklist;
 pub mod config;
+mod depositor;
 pub mod eip55;
 pub mod follower;
+pub mod fuzz;
 pub mod gorand;
 mod invariants;
 pub mod leader;
@@ -47,7 +49,7 @@ alloy_sol_types::sol!(
     "sim/protocols/tbtc/artifacts/WalletProposalValidator.json"
 );
 
-pub use checklist::{checklist, heartbeat_draw, ChecklistParams};
+pub use checklist::{checklist, checklist_for_draw, heartbeat_draw, ChecklistParams};
 pub use gorand::GoRand;
 pub use leader::{select_leader, LeaderSelection};
 pub use seed::coordination_seed;
@@ -157,20 +159,70 @@ pub fn decide<S: AsRef<str>>(
     window_block: u64,
     params: &ChecklistParams,
 ) -> Option<Decision> {
+    Some(decide_prepared(
+        &PreparedGroup::new(seats)?,
+        seed,
+        window_block,
+        params,
+    ))
+}
+
+/// A signing group prepared for many windows: what leader selection does before the shuffle
+/// (dedupe and byte-wise sort of the operator strings) and each operator's sender seat. Neither
+/// depends on the seed, so a simulation prepares each wallet once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreparedGroup {
+    /// Distinct operator strings in ascending byte-wise order.
+    pub sorted: Vec<String>,
+    /// The sender seat (lowest 1-based seat) of each entry of `sorted`.
+    pub sender_seats: Vec<u32>,
+}
+
+impl PreparedGroup {
+    /// Prepares the group of `seats` (operator string per seat, in seat order); `None` if empty.
+    pub fn new<S: AsRef<str>>(seats: &[S]) -> Option<PreparedGroup> {
+        let sorted = leader::unique_sorted(seats);
+        let sender_seats = sorted
+            .iter()
+            .map(|op| leader::sender_seat(seats, op))
+            .collect::<Option<Vec<u32>>>()?;
+        (!sorted.is_empty()).then_some(PreparedGroup {
+            sorted,
+            sender_seats,
+        })
+    }
+}
+
+/// [`decide`] for a prepared group. The Go source is seeded once for the two fresh generators
+/// of spec 4.7 ([`GoRand::with_first_float64`]); the shuffle permutes positions, so shuffling
+/// the indices of `group.sorted` gives exactly the client's shuffled list.
+pub fn decide_prepared(
+    group: &PreparedGroup,
+    seed: &[u8; 32],
+    window_block: u64,
+    params: &ChecklistParams,
+) -> Decision {
     let go_seed = gorand::seed_i64(seed);
-    let leader = select_leader(seats, go_seed)?;
-    let leader_seat = leader::sender_seat(seats, &leader.leader)?;
-    Some(Decision {
+    let (draw, mut rng) = GoRand::with_first_float64(go_seed);
+    let mut order: Vec<usize> = (0..group.sorted.len()).collect();
+    rng.shuffle(&mut order);
+    let shuffled: Vec<String> = order.iter().map(|i| group.sorted[*i].clone()).collect();
+    let first = order[0];
+    Decision {
         seed: *seed,
         window_block,
         window_index: window::index(window_block),
         go_seed,
         go_seed_reduced: gorand::reduce_seed(go_seed),
-        leader,
-        leader_seat,
-        heartbeat_draw: heartbeat_draw(go_seed),
-        checklist: checklist(window_block, go_seed, params),
-    })
+        leader: LeaderSelection {
+            sorted: group.sorted.clone(),
+            leader: group.sorted[first].clone(),
+            shuffled,
+        },
+        leader_seat: group.sender_seats[first],
+        heartbeat_draw: draw,
+        checklist: checklist_for_draw(window_block, draw, params),
+    }
 }
 
 #[cfg(test)]
@@ -223,6 +275,27 @@ mod tests {
             checklist(3600, s, &Default::default())[..4]
         );
         assert_eq!(d.heartbeat(), d.heartbeat_draw < 0.0625);
+        // The prepared path is the same decision, and agrees with the separate routines.
+        let group = PreparedGroup::new(&seats).unwrap();
+        assert_eq!(group.sender_seats.len(), 3);
+        for w in [900, 1800, 3600, 36_000] {
+            for salt in 0u8..40 {
+                let seed = coordination_seed(&[salt; 20], &hash);
+                let s = gorand::seed_i64(&seed);
+                let p = ChecklistParams {
+                    heartbeat_probability: 0.5,
+                    sweep_every: 4,
+                };
+                let d = decide_prepared(&group, &seed, w, &p);
+                assert_eq!(d.leader, select_leader(&seats, s).unwrap());
+                assert_eq!(
+                    Some(d.leader_seat),
+                    leader::sender_seat(&seats, &d.leader.leader)
+                );
+                assert_eq!(d.checklist, checklist(w, s, &p));
+                assert_eq!(d.heartbeat_draw, GoRand::new(s).float64());
+            }
+        }
         let bad = decide(&seats, &seed, 3601, &ChecklistParams::default()).unwrap();
         assert!(!bad.valid() && bad.checklist.is_empty() && !bad.heartbeat());
         assert!(decide::<String>(&[], &seed, 900, &Default::default()).is_none());

@@ -4,17 +4,20 @@
 
 use super::config::{NodeParams, Role};
 use super::follower::{self, FollowerView, Verdict};
-use super::message::{self, CoordinationMessage, Proposal, TOPIC};
+use super::message::{self, CoordinationMessage, Proposal, SweptDeposit, TOPIC};
 use super::state::{
-    signatures_needed, Claim, Session, Shared, WindowDecision, ATTEMPT_BLOCKS, SIGNATURE_GAP,
+    signatures_needed, Claim, PendingDeposit, Session, Shared, WindowDecision, ATTEMPT_BLOCKS,
+    DEPOSIT_CONFIRMATIONS, SIGNATURE_GAP,
 };
 use super::WalletRegistry;
-use super::{coordination_seed, decide, window, Action, Bridge, Fault, WalletProposalValidator};
+use super::{
+    coordination_seed, decide_prepared, window, Action, Bridge, Fault, WalletProposalValidator,
+};
 use crate::engine::actor::{Actor, ActorId, Ctx, Event};
 use crate::engine::time::SimTime;
 use crate::protocols::{ActorParams, Spawn};
 use alloy_primitives::{keccak256, Bytes, FixedBytes, B256, U256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 const T_WINDOW: u64 = 1;
@@ -37,6 +40,15 @@ pub fn redemption_key(pkh: &[u8; 20], script: &[u8]) -> B256 {
     let mut buf = keccak256(script).to_vec();
     buf.extend_from_slice(pkh);
     keccak256(buf)
+}
+
+/// Why an accepted action does not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartAbort {
+    /// The wallet's previous Bitcoin transaction is not proven on chain yet.
+    NotSynced,
+    /// The validator rejected the proposal (the revert reason).
+    Invalid(String),
 }
 
 /// A node kind's spawn parameters.
@@ -67,6 +79,8 @@ impl ActorParams for NodeSpawn {
             retry: Vec::new(),
             claim_txs: BTreeMap::new(),
             proof_txs: BTreeMap::new(),
+            sweep_txs: BTreeMap::new(),
+            wakeups: BTreeSet::new(),
         })
     }
 }
@@ -76,7 +90,7 @@ struct Routine {
     window: u64,
     leader: u32,
     leader_seat: u32,
-    allowed: Vec<Action>,
+    allowed: Rc<Vec<Action>>,
     leading: bool,
     accepted: bool,
 }
@@ -104,6 +118,13 @@ pub struct Node {
     claim_txs: BTreeMap<B256, usize>,
     /// Redemption proofs submitted: tx → request keys.
     proof_txs: BTreeMap<B256, Vec<B256>>,
+    /// Deposit sweep proofs submitted: tx → (wallet, deposit keys).
+    sweep_txs: BTreeMap<B256, (usize, Vec<B256>)>,
+    /// Pending attempt and claim wake-ups as (timer kind, block). One wake-up serves every
+    /// session (or claim) of this node that ends at that block, so a second one is never set:
+    /// without this, `k` actions ending together would set `k` timers, each of which set `k`
+    /// more for the next attempt.
+    wakeups: BTreeSet<(u64, u64)>,
 }
 
 impl Node {
@@ -114,6 +135,14 @@ impl Node {
 
     /// Whether a timer for block `b` fires late (deferred while the node was offline): the
     /// feed delivered that block long ago, so the node does not act on it.
+    /// Wakes this node at block `b` for the attempts (`T_ATTEMPT`) or claims (`T_CLAIM`) ending
+    /// there, unless such a wake-up is already pending.
+    fn wake_at(&mut self, ctx: &mut Ctx, b: u64, kind: u64) {
+        if self.wakeups.insert((kind, b)) {
+            self.at_block(ctx, b, kind, 0);
+        }
+    }
+
     fn stale(&self, ctx: &Ctx, b: u64) -> bool {
         let s = self.shared.borrow();
         ctx.now().ms() > s.block_time(b) + self.params.feed_lag.as_ms() + s.block_time_ms
@@ -187,16 +216,37 @@ impl Node {
                     continue;
                 }
             }
-            let d = self.decision(ctx, w, wallet, safe_hash);
+            let mut d = self.decision(ctx, w, wallet, safe_hash);
+            if self.params.heartbeat_from_leader_generator {
+                d = self.reused_generator_decision(d);
+            }
             let s = self.shared.borrow();
-            let mut allowed = d.decision.checklist.clone();
-            allowed.push(Action::Noop);
-            if self.role == Role::Honest {
-                let view = (d.decision.leader_seat, d.decision.checklist.clone());
+            // Invariant 6: the heartbeat is on the checklist this node works with iff the fresh
+            // draw (the predictor's, kept with the decision) is below p.
+            let p = s.checklist.heartbeat_probability;
+            let valid = d.decision.valid();
+            if d.decision.heartbeat() != (valid && d.decision.heartbeat_draw < p) {
                 drop(s);
+                let me = ctx.name().to_string();
+                self.shared
+                    .borrow_mut()
+                    .violate("tbtc.heartbeat_matches_predictor", || {
+                        format!("window {w} wallet {wallet}: {me}'s checklist disagrees with the fresh draw")
+                    });
+            } else {
+                drop(s);
+            }
+            let allowed = d.allowed.clone();
+            if self.role == Role::Honest {
+                // Leader seat and `checklist ∪ {Noop}`: nodes that took the same shared
+                // decision hold the same list, so the comparison is mostly a pointer check.
+                let view = (d.decision.leader_seat, allowed.clone());
                 let mut s = self.shared.borrow_mut();
                 match s.agreement.get(&(w, wallet)) {
-                    Some(seen) if *seen != view => {
+                    Some(seen)
+                        if seen.0 != view.0
+                            || (!Rc::ptr_eq(&seen.1, &view.1) && seen.1 != view.1) =>
+                    {
                         let seen = seen.clone();
                         s.violate("tbtc.leader_agreement", || {
                             format!("window {w} wallet {wallet}: {seen:?} vs {view:?}")
@@ -207,8 +257,6 @@ impl Node {
                         s.agreement.insert((w, wallet), view);
                     }
                 }
-            } else {
-                drop(s);
             }
             let leading = d.leader == self.me;
             self.routines.insert(
@@ -254,8 +302,7 @@ impl Node {
             let s = self.shared.borrow();
             let wl = &s.wallets[wallet];
             let seed = coordination_seed(&wl.pkh, &safe_hash.0);
-            let decision =
-                decide(&wl.seat_strings, &seed, w, &s.checklist).expect("non-empty group");
+            let decision = decide_prepared(&wl.group, &seed, w, &s.checklist);
             let leader = wl.seats[decision.leader_seat as usize - 1];
             // Fault onset for inactivity-claim latency: fewer than the heartbeat's active
             // members online.
@@ -266,14 +313,8 @@ impl Node {
                 .count() as u32;
             (decision, leader, online)
         };
+        // Invariant 6 is checked where each node takes up the decision (`on_window`).
         let mut s = self.shared.borrow_mut();
-        // Invariant 6: the heartbeat is on the checklist iff the fresh draw is below p.
-        let p = s.checklist.heartbeat_probability;
-        if decision.heartbeat() != (super::heartbeat_draw(decision.go_seed) < p) {
-            s.violate("tbtc.heartbeat_matches_predictor", || {
-                format!("window {w} wallet {wallet}")
-            });
-        }
         let degraded = online < s.heartbeat_active_members;
         match (degraded, s.degraded_since[wallet]) {
             (true, None) => {
@@ -283,13 +324,26 @@ impl Node {
             (false, Some(_)) => s.degraded_since[wallet] = None,
             _ => {}
         }
-        let d = WindowDecision {
-            safe_hash,
-            decision: Rc::new(decision),
-            leader,
-        };
+        let d = WindowDecision::new(safe_hash, decision, leader);
         s.note_decision(w, wallet, d.clone());
         d
+    }
+
+    /// The planted defect `heartbeat_from_leader_generator`: the checklist's heartbeat comes
+    /// from the leader shuffle's generator, drawn after the shuffle, instead of a fresh one.
+    fn reused_generator_decision(&self, d: WindowDecision) -> WindowDecision {
+        let mut decision = (*d.decision).clone();
+        if decision.valid() {
+            let p = self.shared.borrow().checklist.heartbeat_probability;
+            let mut g = super::GoRand::new(decision.go_seed);
+            let mut ops = decision.leader.sorted.clone();
+            g.shuffle(&mut ops);
+            decision.checklist.retain(|a| *a != Action::Heartbeat);
+            if g.float64() < p {
+                decision.checklist.push(Action::Heartbeat);
+            }
+        }
+        WindowDecision::new(d.safe_hash, decision, d.leader)
     }
 
     /// What an honest leader proposes: the first checklist action that yields a valid
@@ -357,9 +411,101 @@ impl Node {
                 self.validate(ctx, wallet, &proposal).ok()?;
                 Some(proposal)
             }
-            // No deposit, moved-funds or moving-funds demand is generated: nothing to propose.
+            Action::DepositSweep => {
+                let proposal = self.deposit_sweep_candidate(ctx, wallet)?;
+                self.validate(ctx, wallet, &proposal).ok()?;
+                Some(proposal)
+            }
+            // No moved-funds or moving-funds demand is generated: nothing to propose.
             _ => None,
         }
+    }
+
+    /// The deposits a leader sweeps for `wallet` now: revealed and unswept, with 6 funding
+    /// confirmations, older than the bridge's 2 h minimum age and more than 24 h before their
+    /// refund locktime; the oldest first, all of the oldest one's vault, at most 20 (spec 7.2,
+    /// 9). `None` when nothing is sweepable.
+    fn deposit_sweep_candidate(&self, ctx: &Ctx, wallet: usize) -> Option<Proposal> {
+        const MIN_AGE: u64 = 2 * 3600;
+        const REFUND_MARGIN: u64 = 24 * 3600;
+        const MAX_SIZE: usize = 20;
+        let s = self.shared.borrow();
+        let now_ts = ctx.head(s.chain).timestamp;
+        let mut eligible: Vec<(u64, B256, &PendingDeposit)> = s
+            .deposits
+            .iter()
+            .filter(|(_, d)| {
+                d.wallet == wallet
+                    && d.signed_block.is_none()
+                    && d.confirmations(now_ts) >= DEPOSIT_CONFIRMATIONS
+                    && now_ts > d.revealed_ts + MIN_AGE
+                    && now_ts + REFUND_MARGIN < d.refund_locktime
+            })
+            .map(|(k, d)| (d.revealed_block, *k, d))
+            .collect();
+        eligible.sort_by_key(|(b, k, _)| (*b, *k));
+        let vault = eligible.first()?.2.vault;
+        let deposits: Vec<SweptDeposit> = eligible
+            .iter()
+            .filter(|(_, _, d)| d.vault == vault)
+            .take(MAX_SIZE)
+            .map(|(_, _, d)| SweptDeposit {
+                funding_tx: d.funding_tx,
+                output_index: d.output_index,
+                extra_info_hash: d.extra_info_hash,
+            })
+            .collect();
+        let fee = s.deposit_sweep_fee * deposits.len() as u64;
+        Some(Proposal {
+            action: Action::DepositSweep,
+            content: message::deposit_sweep_content(fee, &deposits),
+        })
+    }
+
+    /// What every member checks when an action starts (spec 8.2): the wallet is synced (a
+    /// bridge flag), then the validator's static call passes. Returns the proposal's digest.
+    ///
+    /// All members run the same view calls against the same chain state at the start block,
+    /// so the outcome is kept per (head block hash, wallet, proposal) and the other members
+    /// take it from there: a view is a function of the state, the block and the calldata
+    /// (neither contract reads the caller), and it leaves no trace record.
+    fn start_check(&self, ctx: &mut Ctx, wallet: usize, p: &Proposal) -> Result<B256, StartAbort> {
+        let (chain, bridge, pkh) = {
+            let s = self.shared.borrow();
+            (s.chain, s.bridge, s.wallets[wallet].pkh)
+        };
+        let head = ctx.head(chain).hash;
+        {
+            let s = self.shared.borrow();
+            if s.start_checks.0 == head {
+                if let Some(r) = s.start_checks.1.get(&(wallet, p.clone())) {
+                    return r.clone();
+                }
+            }
+        }
+        let synced = ctx
+            .view(
+                chain,
+                bridge,
+                &Bridge::walletsCall {
+                    walletPubKeyHash: FixedBytes(pkh),
+                },
+            )
+            .map(|r| r.synced)
+            .unwrap_or(false);
+        let r = if !synced {
+            Err(StartAbort::NotSynced)
+        } else {
+            self.validate(ctx, wallet, p)
+                .map(|()| p.digest())
+                .map_err(StartAbort::Invalid)
+        };
+        let mut s = self.shared.borrow_mut();
+        if s.start_checks.0 != head {
+            s.start_checks = (head, BTreeMap::new());
+        }
+        s.start_checks.1.insert((wallet, p.clone()), r.clone());
+        r
     }
 
     /// The validator's static call for a proposal; `Err(reason)` when it reverts.
@@ -394,6 +540,30 @@ impl Node {
                             redeemersOutputScripts: scripts.into_iter().map(Bytes::from).collect(),
                             redemptionTxFee: U256::from(fee),
                         },
+                    },
+                )
+                .map(|_| ())
+            }
+            Action::DepositSweep => {
+                let Some((fee, deposits)) = message::parse_deposit_sweep(&p.content) else {
+                    return Err("malformed deposit sweep proposal".into());
+                };
+                ctx.view(
+                    chain,
+                    validator,
+                    &WalletProposalValidator::validateDepositSweepProposalCall {
+                        proposal: WalletProposalValidator::DepositSweepProposal {
+                            walletPubKeyHash: FixedBytes(pkh),
+                            depositsKeys: deposits
+                                .iter()
+                                .map(|d| WalletProposalValidator::DepositKey {
+                                    fundingTxHash: d.funding_tx,
+                                    fundingOutputIndex: d.output_index,
+                                })
+                                .collect(),
+                            sweepTxFee: U256::from(fee),
+                        },
+                        extraInfoHashes: deposits.iter().map(|d| d.extra_info_hash).collect(),
                     },
                 )
                 .map(|_| ())
@@ -539,6 +709,19 @@ impl Node {
             s.count("proposals_sent", 1);
             if own.action == Action::Heartbeat {
                 s.count("heartbeats_proposed", 1);
+            }
+            if own.action == Action::DepositSweep {
+                if let Some((_, deposits)) = message::parse_deposit_sweep(&own.content) {
+                    let now = ctx.block_number(s.chain);
+                    for d in deposits {
+                        let key = message::deposit_key(&d.funding_tx, d.output_index);
+                        if let Some(r) = s.deposits.get_mut(&key) {
+                            if r.proposed_block.is_none() {
+                                r.proposed_block = Some(now);
+                            }
+                        }
+                    }
+                }
             }
             if own.action == Action::Redemption {
                 if let Some((_, scripts)) = message::parse_redemption(&own.content) {
@@ -753,33 +936,21 @@ impl Node {
             if p.action == Action::Heartbeat && self.params.unstaking {
                 continue;
             }
-            let (chain, bridge, pkh) = {
-                let s = self.shared.borrow();
-                (s.chain, s.bridge, s.wallets[wallet].pkh)
+            let digest = match self.start_check(ctx, wallet, &p) {
+                Ok(digest) => digest,
+                Err(StartAbort::NotSynced) => {
+                    self.shared.borrow_mut().count("actions_aborted", 1);
+                    continue;
+                }
+                Err(StartAbort::Invalid(reason)) => {
+                    self.shared.borrow_mut().count("actions_aborted", 1);
+                    ctx.note(format!(
+                        "wallet {wallet}: {} of window {w} aborted at start: {reason}",
+                        p.action
+                    ));
+                    continue;
+                }
             };
-            let synced = ctx
-                .view(
-                    chain,
-                    bridge,
-                    &Bridge::walletsCall {
-                        walletPubKeyHash: FixedBytes(pkh),
-                    },
-                )
-                .map(|r| r.synced)
-                .unwrap_or(false);
-            if !synced {
-                self.shared.borrow_mut().count("actions_aborted", 1);
-                continue;
-            }
-            if let Err(reason) = self.validate(ctx, wallet, &p) {
-                self.shared.borrow_mut().count("actions_aborted", 1);
-                ctx.note(format!(
-                    "wallet {wallet}: {} of window {w} aborted at start: {reason}",
-                    p.action
-                ));
-                continue;
-            }
-            let digest = p.digest();
             let next_end = {
                 let mut s = self.shared.borrow_mut();
                 let schedule = s.schedule(w, p.action);
@@ -790,6 +961,7 @@ impl Node {
                 }
                 let seats = s.wallets[wallet].seat_count(self.me);
                 let me = self.me;
+                let needed = signatures_needed(&p, s.main_utxo[wallet]);
                 let session = s.sessions.entry((wallet, w, digest)).or_insert_with(|| {
                     let mut session = Session {
                         wallet,
@@ -801,6 +973,7 @@ impl Node {
                         truncated: false,
                         attempt: 0,
                         signed: 0,
+                        needed,
                         done: None,
                         active_members: 0,
                         inactive_seats: Vec::new(),
@@ -814,6 +987,7 @@ impl Node {
                     match p.action {
                         Action::Heartbeat => s.count("heartbeats_executed", 1),
                         Action::Redemption => s.count("redemptions_executed", 1),
+                        Action::DepositSweep => s.count("deposit_sweeps_executed", 1),
                         _ => {}
                     }
                 }
@@ -826,7 +1000,7 @@ impl Node {
                 next_end
             };
             self.actions.insert(wallet, (w, digest));
-            self.at_block(ctx, next_end, T_ATTEMPT, 0);
+            self.wake_at(ctx, next_end, T_ATTEMPT);
         }
     }
 
@@ -881,7 +1055,7 @@ impl Node {
         if success {
             session.signed += 1;
             session.active_members = best;
-            if session.signed >= signatures_needed(&session.proposal) {
+            if session.signed >= session.needed {
                 session.done = Some(true);
             } else {
                 session.set_next(b + SIGNATURE_GAP);
@@ -929,6 +1103,20 @@ impl Node {
                 }
             }
             (Action::Redemption, false) => s.count("redemptions_failed", 1),
+            (Action::DepositSweep, true) => {
+                s.count("deposit_sweeps_signed", 1);
+                if let Some((_, deposits)) = message::parse_deposit_sweep(&content) {
+                    for d in deposits {
+                        let k = message::deposit_key(&d.funding_tx, d.output_index);
+                        if let Some(r) = s.deposits.get_mut(&k) {
+                            r.signed_block = Some(b);
+                            let lat = b - r.revealed_block;
+                            s.deposit_sweep_latencies.push(lat);
+                        }
+                    }
+                }
+            }
+            (Action::DepositSweep, false) => s.count("deposit_sweeps_failed", 1),
             _ => {}
         }
         if s.equivocations.contains(&(wallet, w)) {
@@ -957,6 +1145,29 @@ impl Node {
                     },
                 );
                 self.proof_txs.insert(tx, keys);
+            }
+        }
+        // Likewise the deposit sweep proof; it makes the sweep's output the main UTXO.
+        if ok && action == Action::DepositSweep {
+            if let Some((_, deposits)) = message::parse_deposit_sweep(&content) {
+                let (chain, bridge, pkh) = {
+                    let s = self.shared.borrow();
+                    (s.chain, s.bridge, s.wallets[wallet].pkh)
+                };
+                let keys: Vec<B256> = deposits
+                    .iter()
+                    .map(|d| message::deposit_key(&d.funding_tx, d.output_index))
+                    .collect();
+                let tx = ctx.send_tx(
+                    chain,
+                    bridge,
+                    &Bridge::submitDepositSweepProofCall {
+                        walletPubKeyHash: FixedBytes(pkh),
+                        keys: keys.iter().map(|k| U256::from_be_bytes(k.0)).collect(),
+                        txHash: key.2,
+                    },
+                );
+                self.sweep_txs.insert(tx, (wallet, keys));
             }
         }
     }
@@ -990,17 +1201,13 @@ impl Node {
                         // Not evaluated yet (an earlier attempt of another session).
                         continue;
                     }
-                    if next_end > b && self.wants_timer(next_end) {
-                        self.at_block(ctx, next_end, T_ATTEMPT, 0);
+                    if next_end > b {
+                        self.wake_at(ctx, next_end, T_ATTEMPT);
                     }
                 }
                 Some(ok) => self.finish(ctx, key, ok, action, active, b),
             }
         }
-    }
-
-    fn wants_timer(&self, _b: u64) -> bool {
-        true
     }
 
     fn finish(
@@ -1063,7 +1270,7 @@ impl Node {
             claim.next_end
         };
         self.claims.insert(wallet, w);
-        self.at_block(ctx, next_end, T_CLAIM, 0);
+        self.wake_at(ctx, next_end, T_CLAIM);
     }
 
     fn on_claim(&mut self, ctx: &mut Ctx, b: u64) {
@@ -1106,7 +1313,7 @@ impl Node {
                 None => {
                     drop(s);
                     if claim.next_end > b {
-                        self.at_block(ctx, claim.next_end, T_CLAIM, 0);
+                        self.wake_at(ctx, claim.next_end, T_CLAIM);
                     }
                 }
                 Some(false) => {
@@ -1149,6 +1356,30 @@ impl Actor for Node {
         self.schedule_next_window(ctx, head);
     }
 
+    /// After a crash the node has lost its busy locks, routines and counters. The group's
+    /// bookkeeping forgets its lost actions too: they hold no lock (`running`), add no signing
+    /// load (`concurrent`), and the node no longer counts as a member of the signing sessions
+    /// and inactivity claims it had joined.
+    fn restart(&mut self, ctx: &mut Ctx) {
+        {
+            let mut s = self.shared.borrow_mut();
+            let me = self.me;
+            s.running.retain(|(op, _), _| *op != me);
+            s.concurrent.remove(&me);
+            for session in s.sessions.values_mut() {
+                if session.done.is_none() {
+                    session.joined.remove(&me);
+                }
+            }
+            for claim in s.claims.values_mut() {
+                if claim.done.is_none() {
+                    claim.claimants.remove(&me);
+                }
+            }
+        }
+        self.start(ctx);
+    }
+
     fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
         match event {
             Event::Timer { tag: t } => {
@@ -1163,8 +1394,14 @@ impl Actor for Node {
                     }
                     T_DEADLINE => self.on_deadline(ctx, b - window::ACTIVE_PHASE),
                     T_START => self.on_start(ctx, b - window::DURATION),
-                    T_ATTEMPT => self.on_attempt(ctx, b),
-                    T_CLAIM => self.on_claim(ctx, b),
+                    T_ATTEMPT | T_CLAIM => {
+                        self.wakeups.remove(&(kind, b));
+                        if kind == T_ATTEMPT {
+                            self.on_attempt(ctx, b)
+                        } else {
+                            self.on_claim(ctx, b)
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -1183,6 +1420,16 @@ impl Actor for Node {
                             }
                         }
                         s.count("inactivity_claims_on_chain", 1);
+                    }
+                }
+                if let Some((wallet, keys)) = self.sweep_txs.remove(&receipt.tx) {
+                    if ok {
+                        let mut s = self.shared.borrow_mut();
+                        s.main_utxo[wallet] = true;
+                        s.count("deposits_swept", keys.len() as i128);
+                        for k in keys {
+                            s.deposits.remove(&k);
+                        }
                     }
                 }
                 if let Some(keys) = self.proof_txs.remove(&receipt.tx) {

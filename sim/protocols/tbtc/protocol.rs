@@ -1,6 +1,6 @@
 //! The `tbtc` protocol module: parameters, actor kinds and genesis (contracts, wallets, seats).
 
-use super::config::{NodeParams, RedeemerParams, Role, TbtcConfig, NODE_KINDS};
+use super::config::{DepositorParams, NodeParams, RedeemerParams, Role, TbtcConfig, NODE_KINDS};
 use super::node::NodeSpawn;
 use super::state::{Coordination, Shared, Wallet};
 use super::{invariants, leader, metrics, Bridge, WalletProposalValidator, WalletRegistry};
@@ -24,7 +24,7 @@ pub struct TbtcProtocol;
 /// Registry entry.
 pub static TBTC: TbtcProtocol = TbtcProtocol;
 
-/// Every actor kind: the operator node kinds, then the load generator.
+/// Every actor kind: the operator node kinds, then the load generators.
 const KINDS: &[&str] = &[
     "node",
     "idle_leader",
@@ -34,6 +34,7 @@ const KINDS: &[&str] = &[
     "equivocating_leader",
     "censoring_leader",
     "redeemer",
+    "depositor",
 ];
 
 impl Protocol for TbtcProtocol {
@@ -55,6 +56,9 @@ impl Protocol for TbtcProtocol {
     fn invariants(&self) -> &'static [&'static str] {
         invariants::NAMES
     }
+    fn fuzz_space(&self) -> Option<&'static dyn crate::fuzz::FuzzSpace> {
+        Some(&super::fuzz::TBTC_SPACE)
+    }
     fn parse_actor(
         &self,
         kind: &str,
@@ -68,6 +72,12 @@ impl Protocol for TbtcProtocol {
                     "tbtc.redeemer: `every` must be positive",
                 ));
             }
+            return Ok(Box::new(p));
+        }
+        if kind == "depositor" {
+            let p = from_node::<DepositorParams>(params)?;
+            p.validate()
+                .map_err(|e| ScenarioError::at(params.loc, format!("tbtc.depositor: {e}")))?;
             return Ok(Box::new(p));
         }
         if NODE_KINDS.contains(&kind) {
@@ -190,14 +200,18 @@ impl ProtocolConfig for TbtcConfig {
                 st.node_wallets.entry(*op).or_default().push(i);
             }
             st.wallet_by_pkh.insert(pkh, i);
+            let group = super::PreparedGroup::new(&seat_strings)
+                .ok_or("tbtc needs at least one seat per wallet")?;
             st.wallets.push(Wallet {
                 pkh,
                 seats,
                 seat_strings,
+                group,
                 operators,
             });
         }
         st.last_heartbeat = vec![None; st.wallets.len()];
+        st.main_utxo = vec![false; st.wallets.len()];
         st.degraded_since = vec![None; st.wallets.len()];
         st.claimed_since_onset = vec![false; st.wallets.len()];
         let shared: Shared = Rc::new(RefCell::new(st));

@@ -8,7 +8,7 @@ use super::{checklist::ChecklistParams, Action, Decision, Fault};
 use crate::chain::ChainIdx;
 use alloy_primitives::{keccak256, Address, B256};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 /// Shared handle.
@@ -22,6 +22,9 @@ pub struct Wallet {
     pub seats: Vec<u32>,
     /// The EIP-55 string of each seat's operator, as the client sorts them.
     pub seat_strings: Vec<String>,
+    /// The group as leader selection sees it before the shuffle (sorted distinct strings and
+    /// their sender seats), prepared once.
+    pub group: super::PreparedGroup,
     /// Distinct operators, ascending.
     pub operators: Vec<u32>,
 }
@@ -47,6 +50,21 @@ pub struct WindowDecision {
     pub decision: Rc<Decision>,
     /// The leader's operator index.
     pub leader: u32,
+    /// What followers accept: the checklist and Noop (built once, shared by every node).
+    pub allowed: Rc<Vec<Action>>,
+}
+
+impl WindowDecision {
+    pub fn new(safe_hash: B256, decision: Decision, leader: u32) -> WindowDecision {
+        let mut allowed = decision.checklist.clone();
+        allowed.push(Action::Noop);
+        WindowDecision {
+            safe_hash,
+            decision: Rc::new(decision),
+            leader,
+            allowed: Rc::new(allowed),
+        }
+    }
 }
 
 /// Timing of an action (spec 8.1).
@@ -57,10 +75,17 @@ pub struct Schedule {
     pub expiry: u64,
 }
 
-/// Signatures the action needs (spec 8.3 "Batches").
-pub fn signatures_needed(p: &Proposal) -> u32 {
+/// Signatures the action needs (spec 8.3 "Batches"): one per transaction input. A deposit sweep
+/// spends its deposits plus the wallet's main UTXO if it has one; a redemption, moving funds
+/// or heartbeat signs once.
+pub fn signatures_needed(p: &Proposal, has_main_utxo: bool) -> u32 {
     match p.action {
-        Action::DepositSweep => 2,
+        Action::DepositSweep => {
+            let deposits = super::message::parse_deposit_sweep(&p.content)
+                .map_or(1, |(_, d)| d.len() as u32)
+                .max(1);
+            deposits + u32::from(has_main_utxo)
+        }
         _ => 1,
     }
 }
@@ -87,6 +112,8 @@ pub struct Session {
     pub truncated: bool,
     pub attempt: u32,
     pub signed: u32,
+    /// Signatures the action needs (fixed when the session starts).
+    pub needed: u32,
     /// `Some(success)` once finished; with the active members of the last good attempt.
     pub done: Option<bool>,
     pub active_members: u32,
@@ -126,6 +153,34 @@ pub struct PendingRedemption {
     pub signed_block: Option<u64>,
 }
 
+/// A revealed deposit known to be unswept on the bridge, with what the sweep proposal needs.
+#[derive(Debug, Clone)]
+pub struct PendingDeposit {
+    pub wallet: usize,
+    pub funding_tx: B256,
+    pub output_index: u32,
+    pub vault: Address,
+    /// keccak256 of the deposit's extra data, as stored on the bridge.
+    pub extra_info_hash: B256,
+    pub revealed_block: u64,
+    pub revealed_ts: u64,
+    pub refund_locktime: u64,
+    pub proposed_block: Option<u64>,
+    pub signed_block: Option<u64>,
+}
+
+/// Bitcoin block interval (seconds) for funding-transaction confirmations.
+pub const BITCOIN_BLOCK_SECS: u64 = 600;
+/// Confirmations a deposit's funding transaction needs before a leader sweeps it (spec 7.2).
+pub const DEPOSIT_CONFIRMATIONS: u64 = 6;
+
+impl PendingDeposit {
+    /// Confirmations of the funding transaction at `now_ts`, which was mined at the reveal.
+    pub fn confirmations(&self, now_ts: u64) -> u64 {
+        now_ts.saturating_sub(self.revealed_ts) / BITCOIN_BLOCK_SECS + 1
+    }
+}
+
 /// Everything shared by the tBTC actors, invariants and metrics.
 #[derive(Debug)]
 pub struct Coordination {
@@ -144,10 +199,12 @@ pub struct Coordination {
     pub retransmissions: u32,
     pub redemption_fee: u64,
     pub redemption_timeout_s: u64,
+    pub deposit_sweep_fee: u64,
     /// Keys the overload draws (never the Go generator).
     pub signing_key: B256,
     pub wallets: Vec<Wallet>,
-    pub wallet_by_pkh: BTreeMap<[u8; 20], usize>,
+    /// Lookup only (never iterated).
+    pub wallet_by_pkh: HashMap<[u8; 20], usize>,
     /// Wallets each operator holds seats in.
     pub node_wallets: BTreeMap<u32, Vec<usize>>,
     pub roles: BTreeMap<u32, Role>,
@@ -157,6 +214,10 @@ pub struct Coordination {
     /// Sessions each operator is signing in now (for the overload model).
     pub concurrent: BTreeMap<u32, u32>,
     pub pending: BTreeMap<B256, PendingRedemption>,
+    /// Revealed, unswept deposits by bridge deposit key.
+    pub deposits: BTreeMap<B256, PendingDeposit>,
+    /// Wallets whose main UTXO exists (created by their first deposit sweep).
+    pub main_utxo: Vec<bool>,
     /// Per-window statistics.
     pub window_heartbeats: BTreeMap<u64, u32>,
     pub last_heartbeat: Vec<Option<u64>>,
@@ -168,19 +229,34 @@ pub struct Coordination {
     pub claim_latencies: Vec<u64>,
     pub redemption_latencies: Vec<u64>,
     pub redemption_proposal_latencies: Vec<u64>,
+    /// Reveal to signature of swept deposits, in blocks.
+    pub deposit_sweep_latencies: Vec<u64>,
     pub counters: BTreeMap<&'static str, i128>,
     pub faults_by_type: BTreeMap<&'static str, i128>,
     /// (window, wallet, observer, fault, culprit) of faults seen by honest observers.
     pub fault_log: Vec<(u64, usize, u32, Fault, u32)>,
     /// First violation per invariant name.
     pub violations: BTreeMap<&'static str, String>,
-    /// Honest followers' view of each (window, wallet): (leader seat, checklist).
-    pub agreement: BTreeMap<(u64, usize), (u32, Vec<Action>)>,
+    /// Honest followers' view of each (window, wallet): (leader seat, checklist and Noop).
+    pub agreement: BTreeMap<(u64, usize), LeaderView>,
     /// Equivocations sent: (wallet, window).
     pub equivocations: Vec<(usize, u64)>,
     /// Running actions per (operator, wallet): (window, digest).
     pub running: BTreeMap<(u32, usize), (u64, B256)>,
+    /// Outcomes of the start checks at the head block with the given hash, per (wallet,
+    /// proposal), shared by the members that start the same action (see `Node::start_check`).
+    pub start_checks: StartChecks,
 }
+
+/// What an honest follower takes from a decision: the leader's sender seat and what it accepts
+/// (the checklist and Noop).
+pub type LeaderView = (u32, Rc<Vec<Action>>);
+
+/// See [`Coordination::start_checks`].
+pub type StartChecks = (
+    B256,
+    BTreeMap<(usize, Proposal), Result<B256, super::node::StartAbort>>,
+);
 
 impl Coordination {
     pub fn new(cfg: &TbtcConfig, chain: ChainIdx) -> Self {
@@ -200,9 +276,10 @@ impl Coordination {
             retransmissions: cfg.retransmissions,
             redemption_fee: cfg.redemption_fee,
             redemption_timeout_s: cfg.redemption_timeout.as_ms() / 1000,
+            deposit_sweep_fee: cfg.deposit_sweep_fee,
             signing_key: B256::ZERO,
             wallets: Vec::new(),
-            wallet_by_pkh: BTreeMap::new(),
+            wallet_by_pkh: HashMap::new(),
             node_wallets: BTreeMap::new(),
             roles: BTreeMap::new(),
             decisions: BTreeMap::new(),
@@ -210,6 +287,8 @@ impl Coordination {
             claims: BTreeMap::new(),
             concurrent: BTreeMap::new(),
             pending: BTreeMap::new(),
+            deposits: BTreeMap::new(),
+            main_utxo: Vec::new(),
             window_heartbeats: BTreeMap::new(),
             last_heartbeat: Vec::new(),
             heartbeat_gaps: Vec::new(),
@@ -218,6 +297,7 @@ impl Coordination {
             claim_latencies: Vec::new(),
             redemption_latencies: Vec::new(),
             redemption_proposal_latencies: Vec::new(),
+            deposit_sweep_latencies: Vec::new(),
             counters: BTreeMap::new(),
             faults_by_type: BTreeMap::new(),
             fault_log: Vec::new(),
@@ -225,6 +305,7 @@ impl Coordination {
             agreement: BTreeMap::new(),
             equivocations: Vec::new(),
             running: BTreeMap::new(),
+            start_checks: (B256::ZERO, BTreeMap::new()),
         }
     }
 
