@@ -9,6 +9,10 @@ use crucible::scenario::load_file;
 use std::path::Path;
 use std::time::Instant;
 
+/// The binary's allocator, so the figure is what `crucible run` takes.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/studies/tbtc-year-100-wallets.yaml");
