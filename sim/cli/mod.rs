@@ -3,6 +3,7 @@
 
 mod diag;
 mod fuzz;
+mod payments;
 mod replay;
 mod run;
 mod sweep;
@@ -53,6 +54,9 @@ enum Command {
     /// Recompute the protocols' derived files (payments, payouts) from a trace and compare them
     /// byte for byte with a directory.
     Verify(verify::Args),
+    /// BOLD reimbursement payment files (`payments verify TRACE [DIR]`).
+    #[command(subcommand)]
+    Payments(payments::Command),
     /// tBTC wallet coordination tools (window predictor).
     #[command(subcommand)]
     Tbtc(tbtc::Command),
@@ -75,6 +79,7 @@ pub fn main() -> i32 {
         Command::Trace(cmd) => trace::main(cmd),
         Command::Sweep(args) => sweep::main(args),
         Command::Verify(args) => verify::main(args),
+        Command::Payments(cmd) => payments::main(cmd),
         Command::Tbtc(cmd) => tbtc::main(cmd),
     }
 }

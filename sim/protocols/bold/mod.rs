@@ -5,14 +5,17 @@
 
 mod actors;
 pub mod bindings;
+mod copycat;
 pub mod fuzz;
 mod game;
 pub mod history;
 mod invariants;
 mod metrics;
+pub mod reimburse;
 #[cfg(test)]
 mod tests;
 pub mod truth;
+mod watcher;
 
 use super::{ActorParams, Protocol, ProtocolConfig, Setup};
 use crate::chain::ChainIdx;
@@ -94,6 +97,9 @@ pub struct BoldDoc {
     /// Liveness slack in blocks added to the spec's bound (honest reaction time).
     #[serde(default)]
     pub liveness_slack: Option<u64>,
+    /// Reimbursement parameters (spec §5 and §8).
+    #[serde(default)]
+    pub reimbursement: Option<reimburse::ReimbParams>,
 }
 
 /// Resolved protocol parameters.
@@ -112,6 +118,7 @@ pub struct Params {
     pub genesis_state: B256,
     pub initial_tokens: U256,
     pub slack: u64,
+    pub reimb: reimburse::ReimbParams,
 }
 
 fn ether(n: u64) -> U256 {
@@ -119,7 +126,7 @@ fn ether(n: u64) -> U256 {
 }
 
 impl BoldDoc {
-    fn resolve(self) -> Result<Params, ScenarioError> {
+    pub(crate) fn resolve(self) -> Result<Params, ScenarioError> {
         let profile = self.profile.unwrap_or(Profile::Std);
         // (confirm, T, grace, min period, base stake, stakes, n, heights)
         let (confirm, t, grace, min, base, stakes, n, hs) = match profile {
@@ -247,6 +254,7 @@ impl BoldDoc {
                     + stakes.iter().fold(U256::ZERO, |a, b| a + *b) * U256::from(20u64)
             }),
             slack: self.liveness_slack.unwrap_or(20),
+            reimb: self.reimbursement.unwrap_or_default(),
         })
     }
 }
@@ -349,6 +357,19 @@ fn label_address(label: &str) -> Address {
 impl ProtocolConfig for BoldConfig {
     fn chains(&self) -> Vec<Located<String>> {
         vec![self.params.chain.clone()]
+    }
+
+    fn derives_files(&self) -> bool {
+        true
+    }
+
+    /// The payment files of both reimbursement modes, recomputed from the trace (Run B) and
+    /// checked against the online watcher's notes (Run A).
+    fn derived_files(
+        &self,
+        run: &crate::derived::RunTrace,
+    ) -> Result<Vec<crate::derived::DerivedFile>, String> {
+        reimburse::derive(run, &self.params)
     }
 
     fn setup(&self, g: &mut Genesis) -> Result<Setup, String> {
