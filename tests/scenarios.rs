@@ -71,6 +71,7 @@ scenarios! {
     bold_payments_tiny => "bold-payments-tiny",
     bold_snipe => "bold-snipe",
     bold_staller => "bold-staller",
+    bold_sybil => "bold-sybil",
     bold_timer_frontrun => "bold-timer-frontrun",
     bold_timer_grief => "bold-timer-grief",
     bold_two_evil => "bold-two-evil",

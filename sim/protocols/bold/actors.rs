@@ -24,6 +24,7 @@ pub const KINDS: &[&str] = &[
     "evil_proposer",
     "watcher",
     "copycat",
+    "sybil",
 ];
 
 const TICK: u64 = 1;
@@ -84,6 +85,10 @@ pub fn parse(kind: &str, params: &Node) -> Result<Box<dyn ActorParams>, Scenario
         }
         "copycat" => {
             let p: super::copycat::CopycatParams = from_node(params)?;
+            Ok(Box::new(p))
+        }
+        "sybil" => {
+            let p: super::sybil::SybilParams = from_node(params)?;
             Ok(Box::new(p))
         }
         other => Err(ScenarioError::new(format!(

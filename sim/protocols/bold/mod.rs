@@ -12,6 +12,7 @@ pub mod history;
 mod invariants;
 mod metrics;
 pub mod reimburse;
+mod sybil;
 #[cfg(test)]
 mod tests;
 pub mod truth;
@@ -50,7 +51,10 @@ pub const INVARIANTS: &[&str] = &[
     "bold.rollup_accounting",
     "bold.manager_accounting",
     "bold.refunds",
+    "bold.confirmed_by_time_sound",
     "bold.liveness",
+    "bold.adversary_stakes",
+    "bold.termination",
 ];
 
 /// Parameter profiles of spec §5.
