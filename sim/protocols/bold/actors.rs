@@ -301,6 +301,20 @@ impl Base {
         if !ok && self.side == Side::Honest {
             ctx.metric_add("bold.honest_wasted_gas", r.gas_used as i128);
         }
+        if self.side == Side::Honest {
+            let me = ctx.name().to_string();
+            ctx.metric_add(
+                &format!("bold.honest_gas.by_actor.{me}"),
+                r.gas_used as i128,
+            );
+            ctx.metric_add(
+                &format!("bold.honest_gas.by_action.{label}"),
+                r.gas_used as i128,
+            );
+        }
+        if label == "update_timers" || label == "grief_timer" {
+            timer_update_outcome(ctx, r);
+        }
         if game_move.is_none() {
             self.busy.remove(label);
         }
@@ -473,6 +487,19 @@ impl Base {
             );
         }
     }
+}
+
+/// Counts a timer-update transaction as `changed` (it raised a cache), `noop` (it succeeded
+/// and changed nothing) or `reverted` (spec §9 `timer_updates`).
+pub(super) fn timer_update_outcome(ctx: &mut Ctx, r: &crate::chain::Receipt) {
+    let what = if !r.status.is_success() {
+        "reverted"
+    } else if r.logs.is_empty() {
+        "noop"
+    } else {
+        "changed"
+    };
+    ctx.metric_add(&format!("bold.timer_updates.{what}"), 1);
 }
 
 // ---- proposer ---------------------------------------------------------------------------------

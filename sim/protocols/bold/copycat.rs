@@ -131,6 +131,9 @@ impl Actor for Copycat {
                     return;
                 };
                 let ok = r.status.is_success();
+                if what == "update_timers" {
+                    super::actors::timer_update_outcome(ctx, r);
+                }
                 ctx.metric_add("bold.adversary_gas", r.gas_used as i128);
                 ctx.metric_add(
                     "bold.adversary_gas_wei",

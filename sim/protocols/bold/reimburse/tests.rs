@@ -74,6 +74,26 @@ fn files_are_reproducible_verified_and_a_changed_byte_is_named() {
             assert_eq!(keys, sorted, "{}", f.path);
         }
     }
+    // The service fee: T(A) from creation to the honest successor, M = floor(T·B·R/(1e4·θ)),
+    // and the paid intervals [created, successor) are pairwise disjoint (R2).
+    let mut intervals = Vec::new();
+    for f in files
+        .iter()
+        .filter(|f| f.path.starts_with("payments/spec_fee_"))
+    {
+        let j = json(f);
+        let n = |k: &str| j[k].as_u64().unwrap_or_else(|| panic!("{k} in {}", f.path));
+        let t = n("t_blocks");
+        assert_eq!(t, n("successor_created_at_block") - n("created_at_block"));
+        assert_eq!(
+            n("amount_wei"),
+            t * n("bond_wei") * n("apy_bps") / (10_000 * n("blocks_per_year"))
+        );
+        intervals.push((n("created_at_block"), n("successor_created_at_block")));
+    }
+    assert!(!intervals.is_empty());
+    intervals.sort();
+    assert!(intervals.windows(2).all(|w| w[0].1 <= w[1].0));
     // A second run gives the same bytes.
     let b = run(&text);
     assert_eq!(derive(&b, Some("bold")).expect("derives"), files);
