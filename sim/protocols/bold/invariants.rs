@@ -555,6 +555,30 @@ fn timer_monotone(bold: &Bold, g: &Graph, _: &mut Probe, st: &mut State) -> Resu
             return Err(format!("rival {} has own time", short(e.id)));
         }
     }
+    // The largest adversary block-level path weight seen so far (for `margin_min`).
+    for e in g
+        .edges
+        .values()
+        .filter(|e| e.edge.level == 0 && e.layer_zero())
+    {
+        let Some(a) = g.assertion(e.edge.claimId) else {
+            continue;
+        };
+        if a.honest_pos.is_some() {
+            continue;
+        }
+        let mut w = true_timer(g, e, &groups, &claims, small);
+        if a.node.isFirstChild {
+            if let Some(p) = g.assertion(a.parent) {
+                w += p
+                    .node
+                    .secondChildBlock
+                    .saturating_sub(p.node.firstChildBlock) as u128;
+            }
+        }
+        let mut book = bold.book.borrow_mut();
+        book.max_adversary_weight = Some(book.max_adversary_weight.map_or(w, |x| x.max(w)));
+    }
     Ok(())
 }
 

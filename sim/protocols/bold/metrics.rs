@@ -108,6 +108,12 @@ pub fn collect(bold: &Bold, probe: &mut Probe) -> Vec<(String, Value)> {
             ));
         }
     }
+    if let Some(w) = book.max_adversary_weight {
+        out.push((
+            "bold.margin_min".into(),
+            Value::Int(bold.p.challenge_period as i128 - w.min(i64::MAX as u128) as i128),
+        ));
+    }
     drop(book);
     out.extend(game_metrics(bold, &g));
     out.extend(money(bold, probe));

@@ -320,6 +320,9 @@ pub struct Book {
     pub confirmed_at: BTreeMap<B256, u64>,
     /// Block each edge was seen Confirmed.
     pub edge_confirmed_at: BTreeMap<B256, u64>,
+    /// The largest path weight (with first-child bonus) an adversary block-level edge reached
+    /// at any block (filled by the timer check).
+    pub max_adversary_weight: Option<u128>,
 }
 
 /// Deployed BOLD instance shared by its actors, invariants and metrics.
