@@ -107,8 +107,10 @@ fn files_are_reproducible_verified_and_a_changed_byte_is_named() {
     bytes[3] ^= 1;
     std::fs::write(dir.join(victim), &bytes).unwrap();
     std::fs::remove_file(dir.join(&files[1].path)).unwrap();
+    std::fs::write(dir.join("payments/stray.json"), b"{}\n").unwrap();
     let found = compare(&dir, &files);
-    assert_eq!(found.len(), 2);
+    assert_eq!(found.len(), 3);
+    assert!(matches!(&found[2], Mismatch::Extra { path } if path == "payments/stray.json"));
     assert!(matches!(&found[0], Mismatch::Differs { path, offset: 3, .. } if path == victim));
     assert!(matches!(&found[1], Mismatch::Missing { path } if *path == files[1].path));
     let _ = std::fs::remove_dir_all(&dir);
