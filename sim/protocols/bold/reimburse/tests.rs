@@ -74,6 +74,17 @@ fn files_are_reproducible_verified_and_a_changed_byte_is_named() {
             assert_eq!(keys, sorted, "{}", f.path);
         }
     }
+    // Gas amounts: gasUsed × min(effectiveGasPrice, cap), the cap twice the base fee.
+    for f in files
+        .iter()
+        .filter(|f| f.path.starts_with("payments/spec_gas_"))
+    {
+        let j = json(f);
+        let n = |k: &str| j[k].as_u64().unwrap_or_else(|| panic!("{k} in {}", f.path)) as u128;
+        let price = n("effective_gas_price_wei").min(n("gas_price_cap_wei"));
+        assert_eq!(n("amount_wei"), n("gas_used") * price, "{}", f.path);
+        assert_eq!(j["mode"], "spec");
+    }
     // The service fee: T(A) from creation to the honest successor, M = floor(T·B·R/(1e4·θ)),
     // and the paid intervals [created, successor) are pairwise disjoint (R2).
     let mut intervals = Vec::new();
