@@ -366,6 +366,16 @@ impl ProtocolConfig for BoldConfig {
         vec![self.params.chain.clone()]
     }
 
+    /// `reimbursement.excluded_proposers` must name actors.
+    fn actor_refs(&self) -> Vec<Located<String>> {
+        self.params
+            .reimb
+            .excluded_proposers
+            .iter()
+            .map(|n| Located::new(Default::default(), n.clone()))
+            .collect()
+    }
+
     fn derives_files(&self) -> bool {
         true
     }
