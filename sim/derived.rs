@@ -124,6 +124,9 @@ pub fn write_all(dir: &Path, files: &[DerivedFile]) -> Result<(), (PathBuf, std:
 pub enum Mismatch {
     /// The trace gives this file but the directory lacks it.
     Missing { path: String },
+    /// A subdirectory that holds derived files also holds this file, which the trace does not
+    /// give (derived directories must match name for name).
+    Extra { path: String },
     /// The directory's file differs; `offset` is the first differing byte, `line` its line (1-based).
     Differs {
         path: String,
@@ -138,6 +141,7 @@ impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Mismatch::Missing { path } => write!(f, "{path}: missing (the trace gives this file)"),
+            Mismatch::Extra { path } => write!(f, "{path}: extra (the trace gives no such file)"),
             Mismatch::Differs {
                 path,
                 offset,
@@ -179,6 +183,29 @@ pub fn compare(dir: &Path, files: &[DerivedFile]) -> Vec<Mismatch> {
             }
         }
     }
+    // Subdirectories of derived files (never the run directory itself, which also holds the
+    // trace and the summary) must hold nothing else.
+    let given: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let subdirs: std::collections::BTreeSet<&str> = files
+        .iter()
+        .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
+        .collect();
+    for sub in subdirs {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_file())
+            .map(|e| format!("{sub}/{}", e.file_name().to_string_lossy()))
+            .collect();
+        names.sort();
+        for n in names {
+            if !given.contains(n.as_str()) {
+                out.push(Mismatch::Extra { path: n });
+            }
+        }
+    }
     out
 }
 
@@ -214,6 +241,8 @@ mod tests {
         };
         write_all(&dir, &[same.clone(), other.clone()]).unwrap();
         std::fs::write(dir.join("other.csv"), b"one\ntwX\n").unwrap();
+        std::fs::write(dir.join("a/stray.csv"), b"?").unwrap();
+        std::fs::write(dir.join("stray-at-top.txt"), b"?").unwrap();
         let found = compare(&dir, &[same, other, gone]);
         assert_eq!(
             found,
@@ -227,6 +256,9 @@ mod tests {
                 },
                 Mismatch::Missing {
                     path: "gone.csv".into()
+                },
+                Mismatch::Extra {
+                    path: "a/stray.csv".into()
                 }
             ]
         );

@@ -3,6 +3,7 @@
 
 mod diag;
 mod fuzz;
+mod payments;
 mod payouts;
 mod replay;
 mod run;
@@ -54,6 +55,9 @@ enum Command {
     /// Recompute the protocols' derived files (payments, payouts) from a trace and compare them
     /// byte for byte with a directory.
     Verify(verify::Args),
+    /// BOLD reimbursement payment files (`payments verify TRACE [DIR]`).
+    #[command(subcommand)]
+    Payments(payments::Command),
     /// tBTC wallet coordination tools (window predictor).
     #[command(subcommand)]
     Tbtc(tbtc::Command),
@@ -79,6 +83,7 @@ pub fn main() -> i32 {
         Command::Trace(cmd) => trace::main(cmd),
         Command::Sweep(args) => sweep::main(args),
         Command::Verify(args) => verify::main(args),
+        Command::Payments(cmd) => payments::main(cmd),
         Command::Tbtc(cmd) => tbtc::main(cmd),
         Command::Payouts(cmd) => payouts::main(cmd),
     }

@@ -26,6 +26,7 @@ pub fn main(args: Args) -> i32 {
     let dir = args.dir.clone().unwrap_or_else(|| {
         args.trace
             .parent()
+            .filter(|p| !p.as_os_str().is_empty())
             .map(|p| p.to_path_buf())
             .unwrap_or_else(|| PathBuf::from("."))
     });

@@ -157,6 +157,11 @@ impl<'a> Ctx<'a> {
     pub fn block_hash(&self, chain: ChainIdx, number: u64) -> Option<B256> {
         self.core.chains[chain.0 as usize].chain.block_hash(number)
     }
+    /// The block produced last (with its receipts and logs) and its chain: what a client
+    /// reading block receipts from a node sees (out-of-band watchers).
+    pub fn last_block(&self) -> Option<(ChainIdx, &crate::chain::Block)> {
+        self.core.last_block.as_ref().map(|(c, b)| (*c, b))
+    }
     /// Base fee a block built now would charge.
     pub fn base_fee(&self, chain: ChainIdx) -> u128 {
         self.core.chains[chain.0 as usize]

@@ -18,14 +18,21 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Actor kinds, without the `bold.` prefix.
-pub const KINDS: &[&str] = &["proposer", "defender", "evil_proposer"];
+pub const KINDS: &[&str] = &[
+    "proposer",
+    "defender",
+    "evil_proposer",
+    "watcher",
+    "copycat",
+    "sybil",
+];
 
 const TICK: u64 = 1;
 
 /// Which side an actor kind plays.
 pub fn side_of(kind: &str) -> Side {
     match kind {
-        "proposer" | "defender" => Side::Honest,
+        "proposer" | "defender" | "watcher" => Side::Honest,
         _ => Side::Adversary,
     }
 }
@@ -70,6 +77,18 @@ pub fn parse(kind: &str, params: &Node) -> Result<Box<dyn ActorParams>, Scenario
                 )
                 .with_hint("the run from block b-1 to b diverges; b is in 1..=H_blk"));
             }
+            Ok(Box::new(p))
+        }
+        "watcher" => {
+            let p: super::watcher::WatcherParams = from_node(params)?;
+            Ok(Box::new(p))
+        }
+        "copycat" => {
+            let p: super::copycat::CopycatParams = from_node(params)?;
+            Ok(Box::new(p))
+        }
+        "sybil" => {
+            let p: super::sybil::SybilParams = from_node(params)?;
             Ok(Box::new(p))
         }
         other => Err(ScenarioError::new(format!(
@@ -152,6 +171,11 @@ pub struct EvilParams {
     /// edges with `max = 2^256 − 1` and tries to confirm its edges by time.
     #[serde(default)]
     pub grief_every: u64,
+    /// Merge sniper: its game moves pay a higher priority fee, so where its history agrees
+    /// with the honest one below the bisection height its bisection lands first and it is the
+    /// sender that created the shared lower child.
+    #[serde(default)]
+    pub snipe: bool,
 }
 
 fn second() -> Position {
@@ -187,6 +211,8 @@ struct Base {
     /// Labels of non-game actions in flight (so they are not sent twice).
     busy: BTreeMap<&'static str, u64>,
     side: Side,
+    /// Priority fee of its game moves (a merge sniper outbids the honest side).
+    tip: u128,
 }
 
 impl Base {
@@ -196,6 +222,7 @@ impl Base {
             in_flight: BTreeMap::new(),
             busy: BTreeMap::new(),
             side,
+            tip: TxOpts::default().tip,
         }
     }
 
@@ -236,7 +263,11 @@ impl Base {
             return;
         }
         let head = self.head(ctx);
-        for (h, key) in game::send(ctx, &self.bold, txs, &opts()) {
+        let o = TxOpts {
+            tip: self.tip,
+            ..opts()
+        };
+        for (h, key) in game::send(ctx, &self.bold, txs, &o) {
             self.in_flight.insert(h, (Some((pos, key)), key.label()));
         }
         self.moved(head);
@@ -269,6 +300,20 @@ impl Base {
         );
         if !ok && self.side == Side::Honest {
             ctx.metric_add("bold.honest_wasted_gas", r.gas_used as i128);
+        }
+        if self.side == Side::Honest {
+            let me = ctx.name().to_string();
+            ctx.metric_add(
+                &format!("bold.honest_gas.by_actor.{me}"),
+                r.gas_used as i128,
+            );
+            ctx.metric_add(
+                &format!("bold.honest_gas.by_action.{label}"),
+                r.gas_used as i128,
+            );
+        }
+        if label == "update_timers" || label == "grief_timer" {
+            timer_update_outcome(ctx, r);
         }
         if game_move.is_none() {
             self.busy.remove(label);
@@ -444,6 +489,19 @@ impl Base {
     }
 }
 
+/// Counts a timer-update transaction as `changed` (it raised a cache), `noop` (it succeeded
+/// and changed nothing) or `reverted` (spec §9 `timer_updates`).
+pub(super) fn timer_update_outcome(ctx: &mut Ctx, r: &crate::chain::Receipt) {
+    let what = if !r.status.is_success() {
+        "reverted"
+    } else if r.logs.is_empty() {
+        "noop"
+    } else {
+        "changed"
+    };
+    ctx.metric_add(&format!("bold.timer_updates.{what}"), 1);
+}
+
 // ---- proposer ---------------------------------------------------------------------------------
 
 impl ActorParams for ProposerParams {
@@ -615,8 +673,12 @@ impl ActorParams for EvilParams {
         ));
         let mut game = Game::new(truth.clone(), Style::FullPlayer, &bold);
         game.grief_every = self.grief_every;
+        let mut base = Base::new(bold, Side::Adversary);
+        if self.snipe {
+            base.tip *= 3;
+        }
         Box::new(EvilProposer {
-            base: Base::new(bold, Side::Adversary),
+            base,
             p: self.clone(),
             truth,
             game,

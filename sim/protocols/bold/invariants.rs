@@ -237,7 +237,18 @@ pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
             manager_accounting,
         ),
         mk("bold.refunds", CheckKind::Always, refunds),
+        mk(
+            "bold.confirmed_by_time_sound",
+            CheckKind::Always,
+            confirmed_by_time_sound,
+        ),
         mk("bold.liveness", CheckKind::Eventually, liveness),
+        mk(
+            "bold.adversary_stakes",
+            CheckKind::Eventually,
+            adversary_stakes,
+        ),
+        mk("bold.termination", CheckKind::Eventually, termination),
     ]
 }
 
@@ -544,6 +555,30 @@ fn timer_monotone(bold: &Bold, g: &Graph, _: &mut Probe, st: &mut State) -> Resu
             return Err(format!("rival {} has own time", short(e.id)));
         }
     }
+    // The largest adversary block-level path weight seen so far (for `margin_min`).
+    for e in g
+        .edges
+        .values()
+        .filter(|e| e.edge.level == 0 && e.layer_zero())
+    {
+        let Some(a) = g.assertion(e.edge.claimId) else {
+            continue;
+        };
+        if a.honest_pos.is_some() {
+            continue;
+        }
+        let mut w = true_timer(g, e, &groups, &claims, small);
+        if a.node.isFirstChild {
+            if let Some(p) = g.assertion(a.parent) {
+                w += p
+                    .node
+                    .secondChildBlock
+                    .saturating_sub(p.node.firstChildBlock) as u128;
+            }
+        }
+        let mut book = bold.book.borrow_mut();
+        book.max_adversary_weight = Some(book.max_adversary_weight.map_or(w, |x| x.max(w)));
+    }
     Ok(())
 }
 
@@ -736,6 +771,148 @@ fn liveness(bold: &Bold, g: &Graph, probe: &mut Probe, _: &mut State) -> Result<
         )?;
         if staked || owed > U256::ZERO {
             return Err(format!("honest {addr} has not recovered its bond"));
+        }
+    }
+    Ok(())
+}
+
+/// S9: every edge confirmed by time had, recomputed here at its confirmation block,
+/// `own + min(child caches) (+ first-child bonus at level 0) ≥ T`.
+fn confirmed_by_time_sound(
+    bold: &Bold,
+    g: &Graph,
+    _: &mut Probe,
+    st: &mut State,
+) -> Result<(), String> {
+    let groups = g.groups();
+    for e in g.edges.values() {
+        if !(e.layer_zero() && e.confirmed()) || st.confirmed_edges.contains_key(&e.id) {
+            continue;
+        }
+        st.confirmed_edges.insert(e.id, g.block);
+        if e.edge.totalTimeUnrivaledCache == u64::MAX {
+            continue; // confirmed by one-step proof
+        }
+        let own = g.own(e, &groups) as u128;
+        let kids = if e.edge.lowerChildId != B256::ZERO {
+            let lo = g.edges[&e.edge.lowerChildId].edge.totalTimeUnrivaledCache;
+            let up = g.edges[&e.edge.upperChildId].edge.totalTimeUnrivaledCache;
+            lo.min(up) as u128
+        } else {
+            0
+        };
+        let mut bonus = 0u128;
+        if e.edge.level == 0 {
+            if let Some(a) = g.assertion(e.edge.claimId) {
+                if a.node.isFirstChild {
+                    if let Some(p) = g.assertion(a.parent) {
+                        bonus = p
+                            .node
+                            .secondChildBlock
+                            .saturating_sub(p.node.firstChildBlock)
+                            as u128;
+                    }
+                }
+            }
+        }
+        let t = bold.p.challenge_period as u128;
+        if own + kids + bonus < t {
+            return Err(format!(
+                "edge {} confirmed by time at block {} with own {own} + children {kids} + bonus {bonus} < T = {t}",
+                short(e.id),
+                g.block
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// L4: no adversary account ends with more stake tokens than it started with, and no
+/// block-level edge claiming a non-honest assertion was refunded (an adversary refund is only
+/// possible for a layer-zero edge confirmed in a non-essential sub-challenge, or for a copy
+/// of an honest edge).
+fn adversary_stakes(
+    bold: &Bold,
+    g: &Graph,
+    probe: &mut Probe,
+    _: &mut State,
+) -> Result<(), String> {
+    for e in g.edges.values() {
+        if e.edge.level == 0 && e.edge.refunded {
+            if let Some(a) = g.assertion(e.edge.claimId) {
+                if a.honest_pos.is_none() {
+                    return Err(format!(
+                        "block-level edge {} of a wrong assertion was refunded",
+                        short(e.id)
+                    ));
+                }
+            }
+        }
+    }
+    let sides: Vec<(Address, Side)> = bold
+        .book
+        .borrow()
+        .sides
+        .iter()
+        .map(|(a, s)| (*a, *s))
+        .collect();
+    for (addr, side) in sides {
+        if side != Side::Adversary {
+            continue;
+        }
+        let bal = balance(probe, bold, addr)?;
+        let owed = v(
+            probe,
+            bold,
+            bold.rollup,
+            &Rollup::withdrawableFundsCall::new((addr,)),
+        )?;
+        if bal + owed > bold.p.initial_tokens {
+            return Err(format!(
+                "adversary {addr} holds {} stake tokens, more than the {} it started with",
+                bal + owed,
+                bold.p.initial_tokens
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// L5: the termination predicate `C(state)` of spec §8.2 holds for every challenge of an
+/// honest assertion whose parent is Confirmed: its honest block-level root and every
+/// essential honest layer-zero edge are Confirmed.
+fn termination(bold: &Bold, g: &Graph, _: &mut Probe, _: &mut State) -> Result<(), String> {
+    for a in &g.assertions {
+        let Some(pos) = a.honest_pos else { continue };
+        if pos == 0 {
+            continue;
+        }
+        let Some(parent) = g.assertion(a.parent) else {
+            continue;
+        };
+        if parent.node.status != 2 || parent.node.secondChildBlock == 0 {
+            continue;
+        }
+        let lane = bold.honest.block_lane(pos);
+        let root = bold.honest.edge_ids(&lane, 0, bold.p.heights.block).1;
+        match g.edges.get(&root) {
+            Some(e) if e.confirmed() => {}
+            _ => {
+                return Err(format!(
+                    "the honest block-level root of assertion {pos} is not Confirmed"
+                ))
+            }
+        }
+    }
+    let book = bold.book.borrow();
+    for id in &book.essential {
+        if let Some(e) = g.edges.get(id) {
+            if !e.confirmed() {
+                return Err(format!(
+                    "essential honest edge {} is not Confirmed",
+                    short(*id)
+                ));
+            }
         }
     }
     Ok(())

@@ -42,7 +42,25 @@ pub fn collect(bold: &Bold, probe: &mut Probe) -> Vec<(String, Value)> {
             Value::Int(kids[l]),
         ));
         out.push((format!("bold.bisections.{l}"), Value::Int(bisections[l])));
+        if l > 0 {
+            out.push((format!("bold.refinements.{l}"), Value::Int(lz[l])));
+        }
     }
+    let attempted: i128 = [
+        "bold.honest_moves.one_step_prove.ok",
+        "bold.honest_moves.one_step_prove.reverted",
+        "bold.adversary_moves.one_step_prove.ok",
+        "bold.adversary_moves.one_step_prove.reverted",
+        "bold.copycat_moves.one_step_prove.ok",
+        "bold.copycat_moves.one_step_prove.reverted",
+    ]
+    .iter()
+    .filter_map(|m| match probe.metric(m) {
+        Some(Value::Int(i)) => Some(i),
+        _ => None,
+    })
+    .sum();
+    out.push(("bold.osp_attempted".into(), Value::Int(attempted)));
     let honest: Vec<_> = g
         .assertions
         .iter()
@@ -81,6 +99,20 @@ pub fn collect(bold: &Bold, probe: &mut Probe) -> Vec<(String, Value)> {
                 Value::Int(*at as i128 - a.node.secondChildBlock as i128),
             ));
         }
+        let lane = bold.honest.block_lane(pos + 1);
+        let root = bold.honest.edge_ids(&lane, 0, bold.p.heights.block).1;
+        if let Some(at) = book.edge_confirmed_at.get(&root) {
+            out.push((
+                format!("bold.blocks_fork_to_root_confirm.{}", pos + 1),
+                Value::Int(*at as i128 - a.node.secondChildBlock as i128),
+            ));
+        }
+    }
+    if let Some(w) = book.max_adversary_weight {
+        out.push((
+            "bold.margin_min".into(),
+            Value::Int(bold.p.challenge_period as i128 - w.min(i64::MAX as u128) as i128),
+        ));
     }
     drop(book);
     out.extend(game_metrics(bold, &g));

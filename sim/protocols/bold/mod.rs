@@ -5,14 +5,18 @@
 
 mod actors;
 pub mod bindings;
+mod copycat;
 pub mod fuzz;
 mod game;
 pub mod history;
 mod invariants;
 mod metrics;
+pub mod reimburse;
+mod sybil;
 #[cfg(test)]
 mod tests;
 pub mod truth;
+mod watcher;
 
 use super::{ActorParams, Protocol, ProtocolConfig, Setup};
 use crate::chain::ChainIdx;
@@ -47,7 +51,10 @@ pub const INVARIANTS: &[&str] = &[
     "bold.rollup_accounting",
     "bold.manager_accounting",
     "bold.refunds",
+    "bold.confirmed_by_time_sound",
     "bold.liveness",
+    "bold.adversary_stakes",
+    "bold.termination",
 ];
 
 /// Parameter profiles of spec §5.
@@ -94,6 +101,9 @@ pub struct BoldDoc {
     /// Liveness slack in blocks added to the spec's bound (honest reaction time).
     #[serde(default)]
     pub liveness_slack: Option<u64>,
+    /// Reimbursement parameters (spec §5 and §8).
+    #[serde(default)]
+    pub reimbursement: Option<reimburse::ReimbParams>,
 }
 
 /// Resolved protocol parameters.
@@ -112,6 +122,7 @@ pub struct Params {
     pub genesis_state: B256,
     pub initial_tokens: U256,
     pub slack: u64,
+    pub reimb: reimburse::ReimbParams,
 }
 
 fn ether(n: u64) -> U256 {
@@ -119,7 +130,7 @@ fn ether(n: u64) -> U256 {
 }
 
 impl BoldDoc {
-    fn resolve(self) -> Result<Params, ScenarioError> {
+    pub(crate) fn resolve(self) -> Result<Params, ScenarioError> {
         let profile = self.profile.unwrap_or(Profile::Std);
         // (confirm, T, grace, min period, base stake, stakes, n, heights)
         let (confirm, t, grace, min, base, stakes, n, hs) = match profile {
@@ -247,6 +258,7 @@ impl BoldDoc {
                     + stakes.iter().fold(U256::ZERO, |a, b| a + *b) * U256::from(20u64)
             }),
             slack: self.liveness_slack.unwrap_or(20),
+            reimb: self.reimbursement.unwrap_or_default(),
         })
     }
 }
@@ -308,6 +320,9 @@ pub struct Book {
     pub confirmed_at: BTreeMap<B256, u64>,
     /// Block each edge was seen Confirmed.
     pub edge_confirmed_at: BTreeMap<B256, u64>,
+    /// The largest path weight (with first-child bonus) an adversary block-level edge reached
+    /// at any block (filled by the timer check).
+    pub max_adversary_weight: Option<u128>,
 }
 
 /// Deployed BOLD instance shared by its actors, invariants and metrics.
@@ -349,6 +364,29 @@ fn label_address(label: &str) -> Address {
 impl ProtocolConfig for BoldConfig {
     fn chains(&self) -> Vec<Located<String>> {
         vec![self.params.chain.clone()]
+    }
+
+    /// `reimbursement.excluded_proposers` must name actors.
+    fn actor_refs(&self) -> Vec<Located<String>> {
+        self.params
+            .reimb
+            .excluded_proposers
+            .iter()
+            .map(|n| Located::new(Default::default(), n.clone()))
+            .collect()
+    }
+
+    fn derives_files(&self) -> bool {
+        true
+    }
+
+    /// The payment files of both reimbursement modes, recomputed from the trace (Run B) and
+    /// checked against the online watcher's notes (Run A).
+    fn derived_files(
+        &self,
+        run: &crate::derived::RunTrace,
+    ) -> Result<Vec<crate::derived::DerivedFile>, String> {
+        reimburse::derive(run, &self.params)
     }
 
     fn setup(&self, g: &mut Genesis) -> Result<Setup, String> {

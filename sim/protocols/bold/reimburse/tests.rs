@@ -1,0 +1,292 @@
+//! Reimbursement tests over real runs: the files are byte-identical across runs and under
+//! `verify`, a changed byte is named, the online watcher (Run A) and the trace (Run B) must
+//! agree, and the spec's reimbursement checks (payees, first copy only, merge sniper, the
+//! first-child miss) hold in spec and pr649-compat mode.
+
+use super::{run_offline, spec_payments, Mode, PaymentKind, DIR};
+use crate::derived::{compare, derive, write_all, DerivedFile, Mismatch, RunTrace};
+use crate::engine::world::RunOptions;
+use crate::runner::run_in_memory;
+use crate::scenario::load_str;
+use crate::trace::Record;
+use alloy_primitives::{Address, B256};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn scenario_text(stem: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{stem}.yaml"));
+    std::fs::read_to_string(path).expect("scenario exists")
+}
+
+/// Runs a scenario text in memory; returns the trace as Run B reads it.
+fn run(text: &str) -> RunTrace {
+    let sc = load_str(text, "test.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let (_, collected) = run_in_memory(&sc, sc.seed, RunOptions::default()).expect("runs");
+    RunTrace::from_collected(&collected).expect("header")
+}
+
+fn addr_of(run: &RunTrace, name: &str) -> Address {
+    run.header
+        .actors
+        .iter()
+        .find(|a| a.name == name)
+        .expect("actor")
+        .address
+}
+
+fn json(f: &DerivedFile) -> serde_json::Value {
+    serde_json::from_slice(&f.bytes).expect("valid JSON")
+}
+
+#[test]
+fn files_are_reproducible_verified_and_a_changed_byte_is_named() {
+    let text = scenario_text("bold-payments-tiny");
+    let a = run(&text);
+    let files = derive(&a, Some("bold")).expect("Run A and Run B agree");
+    let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert!(names
+        .iter()
+        .any(|n| n.starts_with("payments/spec_gas_0000000004_")));
+    assert!(names.iter().any(|n| n.starts_with("payments/spec_fee_")));
+    assert!(names
+        .iter()
+        .any(|n| n.starts_with("payments/pending_gas_payment_")
+            && n.contains("_confirmed_claimed_assertion_0x")));
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("payments/pending_srv_fee_payment_")
+                && n.contains("_assertion_0x"))
+    );
+    assert!(names.contains(&"payments/index.json"));
+    // Encoding: compact, sorted keys, one trailing newline, integers as plain numbers.
+    for f in &files {
+        let s = std::str::from_utf8(&f.bytes).expect("UTF-8");
+        assert!(s.ends_with("}\n") || s.ends_with("]\n"), "{}", f.path);
+        assert_eq!(s.matches('\n').count(), 1, "{}", f.path);
+        assert!(!s.contains(' '), "{}: no insignificant whitespace", f.path);
+        if let serde_json::Value::Object(m) = json(f) {
+            let keys: Vec<&String> = m.keys().collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert_eq!(keys, sorted, "{}", f.path);
+        }
+    }
+    // Gas amounts: gasUsed × min(effectiveGasPrice, cap), the cap twice the base fee.
+    for f in files
+        .iter()
+        .filter(|f| f.path.starts_with("payments/spec_gas_"))
+    {
+        let j = json(f);
+        let n = |k: &str| j[k].as_u64().unwrap_or_else(|| panic!("{k} in {}", f.path)) as u128;
+        let price = n("effective_gas_price_wei").min(n("gas_price_cap_wei"));
+        assert_eq!(n("amount_wei"), n("gas_used") * price, "{}", f.path);
+        assert_eq!(j["mode"], "spec");
+    }
+    // The service fee: T(A) from creation to the honest successor, M = floor(T·B·R/(1e4·θ)),
+    // and the paid intervals [created, successor) are pairwise disjoint (R2).
+    let mut intervals = Vec::new();
+    for f in files
+        .iter()
+        .filter(|f| f.path.starts_with("payments/spec_fee_"))
+    {
+        let j = json(f);
+        let n = |k: &str| j[k].as_u64().unwrap_or_else(|| panic!("{k} in {}", f.path));
+        let t = n("t_blocks");
+        assert_eq!(t, n("successor_created_at_block") - n("created_at_block"));
+        assert_eq!(
+            n("amount_wei"),
+            t * n("bond_wei") * n("apy_bps") / (10_000 * n("blocks_per_year"))
+        );
+        intervals.push((n("created_at_block"), n("successor_created_at_block")));
+    }
+    assert!(!intervals.is_empty());
+    intervals.sort();
+    assert!(intervals.windows(2).all(|w| w[0].1 <= w[1].0));
+    // A second run gives the same bytes.
+    let b = run(&text);
+    assert_eq!(derive(&b, Some("bold")).expect("derives"), files);
+    // verify: match, then a changed byte and a missing file are named.
+    let dir = std::env::temp_dir().join(format!("crucible-bold-pay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_all(&dir, &files).expect("writes");
+    assert!(compare(&dir, &files).is_empty());
+    let victim = &files[0].path;
+    let mut bytes = std::fs::read(dir.join(victim)).unwrap();
+    bytes[3] ^= 1;
+    std::fs::write(dir.join(victim), &bytes).unwrap();
+    std::fs::remove_file(dir.join(&files[1].path)).unwrap();
+    std::fs::write(dir.join("payments/stray.json"), b"{}\n").unwrap();
+    let found = compare(&dir, &files);
+    assert_eq!(found.len(), 3);
+    assert!(matches!(&found[2], Mismatch::Extra { path } if path == "payments/stray.json"));
+    assert!(matches!(&found[0], Mismatch::Differs { path, offset: 3, .. } if path == victim));
+    assert!(matches!(&found[1], Mismatch::Missing { path } if *path == files[1].path));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn online_watcher_and_trace_must_agree() {
+    let mut run_b = run(&scenario_text("bold-payments-tiny"));
+    let watcher = run_b
+        .header
+        .actors
+        .iter()
+        .position(|a| a.kind == "bold.watcher")
+        .expect("watcher") as u32;
+    let noted = |r: &RunTrace| {
+        r.records
+            .iter()
+            .filter(|r| matches!(r, Record::Note { actor, text, .. } if *actor == watcher && text.starts_with(super::NOTE_PREFIX)))
+            .count()
+    };
+    assert!(noted(&run_b) > 10, "the watcher notes its files online");
+    // A different keccak in one note: the run fails naming the file.
+    let mut tampered = RunTrace {
+        header: run_b.header.clone(),
+        scenario: load_str(&run_b.header.scenario, "t.yaml").unwrap(),
+        records: run_b.records.clone(),
+    };
+    let mut name = String::new();
+    for r in tampered.records.iter_mut() {
+        if let Record::Note { actor, text, .. } = r {
+            if *actor == watcher && text.starts_with(super::NOTE_PREFIX) {
+                let path = text[super::NOTE_PREFIX.len()..]
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_string();
+                *text = format!("{}{path} {}", super::NOTE_PREFIX, B256::repeat_byte(7));
+                name = path;
+                break;
+            }
+        }
+    }
+    let err = derive(&tampered, Some("bold")).unwrap_err().to_string();
+    assert!(
+        err.contains(&name) && err.contains("online keccak"),
+        "{err}"
+    );
+    // A file the watcher never wrote: the run fails too.
+    let i = run_b
+        .records
+        .iter()
+        .position(|r| matches!(r, Record::Note { actor, text, .. } if *actor == watcher && text.starts_with(super::NOTE_PREFIX)))
+        .unwrap();
+    run_b.records.remove(i);
+    let err = derive(&run_b, Some("bold")).unwrap_err().to_string();
+    assert!(err.contains("never written online"), "{err}");
+}
+
+#[test]
+fn spec_mode_pays_honest_senders_and_only_the_first_copy() {
+    // Three uncoordinated defenders race for every move; duplicates revert.
+    let r = run(&scenario_text("bold-multi-honest"));
+    let honest: BTreeSet<Address> = r
+        .header
+        .actors
+        .iter()
+        .filter(|a| a.kind == "bold.defender" || a.kind == "bold.proposer")
+        .map(|a| a.address)
+        .collect();
+    let reverted = r
+        .records
+        .iter()
+        .filter(|x| {
+            matches!(
+                x,
+                Record::TxIncluded {
+                    outcome: crate::trace::Outcome::Reverted { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(reverted > 0, "the race produced reverted duplicates");
+    let pays = spec_payments(&r).expect("computes");
+    let gas: Vec<_> = pays.iter().filter(|p| p.kind == PaymentKind::Gas).collect();
+    assert!(
+        gas.len() >= 10,
+        "the whole honest game is paid: {}",
+        gas.len()
+    );
+    assert!(gas.iter().all(|p| honest.contains(&p.payee)));
+    let files = derive(&r, Some("bold")).unwrap();
+    let mut classes = BTreeSet::new();
+    for f in files
+        .iter()
+        .filter(|f| f.path.starts_with(&format!("{DIR}/spec_gas_")))
+    {
+        let j = json(f);
+        let action = j["action"].as_str().unwrap().to_string();
+        assert!([
+            "CreateRoot",
+            "Bisect",
+            "Refine",
+            "OneStepProve",
+            "UpdateTimers"
+        ]
+        .contains(&action.as_str()));
+        if action != "UpdateTimers" {
+            assert!(
+                classes.insert((action, j["edge_id"].as_str().unwrap().to_string())),
+                "{}: an action paid twice",
+                f.path
+            );
+        }
+    }
+    let kinds: BTreeSet<&str> = classes.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        kinds.len(),
+        4,
+        "create, bisect, refine and prove are all paid: {kinds:?}"
+    );
+}
+
+#[test]
+fn merge_sniper_is_paid_by_compat_d7_and_never_by_spec_mode() {
+    let text = scenario_text("bold-snipe");
+    let r = run(&text);
+    let sniper = addr_of(&r, "sniper");
+    let cfg = super::params_of(&r).unwrap();
+    let all = run_offline(&r, &cfg).unwrap().payments;
+    let to_sniper = |mode| {
+        all.iter()
+            .filter(|p| p.mode == mode && p.payee == sniper)
+            .count()
+    };
+    assert!(to_sniper(Mode::Compat) > 0, "D7 pays the sniper");
+    assert_eq!(to_sniper(Mode::Spec), 0);
+    assert!(spec_payments(&r).unwrap().iter().all(|p| p.payee != sniper));
+    // D7 off (intended): bisections are charged to the bisector of the honest edge.
+    let mut intended = cfg.clone();
+    intended.reimb.pr649.bisect_const_per_child = false;
+    let all = run_offline(&r, &intended).unwrap().payments;
+    assert!(all
+        .iter()
+        .filter(|p| p.mode == Mode::Compat)
+        .all(|p| p.payee != sniper));
+}
+
+#[test]
+fn first_child_miss_hides_the_honest_first_child_from_compat() {
+    // The honest assertion is the first child; its rival lands blocks later (D4).
+    let r = run(&scenario_text("bold-one-evil-tiny"));
+    let cfg = super::params_of(&r).unwrap();
+    let compat_gas = |c: &crate::protocols::bold::Params| {
+        run_offline(&r, c)
+            .unwrap()
+            .payments
+            .iter()
+            .filter(|p| p.mode == Mode::Compat && p.kind == PaymentKind::Gas)
+            .count()
+    };
+    assert_eq!(compat_gas(&cfg), 0, "never watched, never paid");
+    let mut intended = cfg.clone();
+    intended.reimb.pr649.first_child_miss = false;
+    assert!(compat_gas(&intended) > 0);
+    // Spec mode pays the honest game regardless.
+    assert!(!spec_payments(&r).unwrap().is_empty());
+}
