@@ -2,20 +2,23 @@
 //! or offline service (its knobs), and the address-grinding operator (A4) whose registrations
 //! leave each channel to the one with the earliest slot.
 
-use super::actors::{domain_of, shared_of, MONITOR_REQUEST_TOPIC};
+use super::actors::{domain_of, shared_of, submit, MONITOR_REQUEST_TOPIC};
 use super::config::MonitorParams;
 use super::messages::{Domain, MonitorRequestMsg};
 use super::observe::Shared;
 use super::{slot, MonitoringService, ServiceRegistry, TokenNetwork, UserDeposit};
 use crate::chain::ViewError;
 use crate::engine::actor::{Actor, Ctx, Event, TxOpts};
-use crate::engine::time::SimTime;
+use crate::engine::time::{Dur, SimTime};
 use crate::protocols::{ActorParams, Spawn};
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolValue};
 use std::collections::BTreeMap;
 
 const GWEI: u128 = 1_000_000_000;
+
+/// Monitor requests for channels the service does not know are kept this long (specs §7, §11).
+pub const PURGE_UNKNOWN_AFTER: Dur = Dur::mins(15);
 
 impl ActorParams for MonitorParams {
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
@@ -26,6 +29,7 @@ impl ActorParams for MonitorParams {
             s: shared,
             domain,
             requests: BTreeMap::new(),
+            unknown_since: BTreeMap::new(),
             channels: BTreeMap::new(),
             actions: BTreeMap::new(),
             next_tag: 1,
@@ -59,9 +63,19 @@ enum Seen {
 #[derive(Clone, Debug)]
 enum Action {
     Confirmed(Seen),
-    Monitor { id: u64, non_closer: Address },
-    Claim { id: u64 },
+    Monitor {
+        id: u64,
+        non_closer: Address,
+    },
+    Claim {
+        id: u64,
+    },
     ReplayClose,
+    /// Forget the request for (channel, non-closer) if its channel is still unknown.
+    Purge {
+        id: u64,
+        non_closer: Address,
+    },
 }
 
 /// Who made the last update of a channel, as the service saw it.
@@ -88,6 +102,8 @@ pub struct Service {
     domain: Domain,
     /// Newest monitor request per (channel, non-closing participant).
     requests: BTreeMap<(u64, Address), MonitorRequestMsg>,
+    /// Stored requests whose channel was unknown on arrival, with the arrival time.
+    unknown_since: BTreeMap<(u64, Address), SimTime>,
     channels: BTreeMap<u64, Watched>,
     actions: BTreeMap<u64, Action>,
     next_tag: u64,
@@ -138,13 +154,15 @@ impl Service {
         let drop = |this: &mut Self, ctx: &mut Ctx, why: &str| {
             if let Some(st) = this.s.borrow_mut().services.get_mut(&me) {
                 st.requests_dropped += 1;
+                *st.drops.entry(why.to_string()).or_default() += 1;
             }
             this.skip(ctx, why);
         };
         let Ok(mr) = MonitorRequestMsg::abi_decode(body) else {
             return drop(self, ctx, "undecodable_request");
         };
-        let Some((_, nc_signer, reward_signer)) = self.domain.monitor_request_signers(&mr) else {
+        let Some((bp_signer, nc_signer, reward_signer)) = self.domain.monitor_request_signers(&mr)
+        else {
             return drop(self, ctx, "bad_signature");
         };
         if nc_signer != mr.non_closing_participant || reward_signer != nc_signer {
@@ -176,6 +194,68 @@ impl Service {
         if let Some(st) = self.s.borrow_mut().services.get_mut(&me) {
             st.requests_stored += 1;
         }
+        if self.channel_known(ctx, id, bp_signer, nc_signer) {
+            self.unknown_since.remove(&key);
+        } else if let std::collections::btree_map::Entry::Vacant(e) = self.unknown_since.entry(key)
+        {
+            e.insert(ctx.now());
+            let at = ctx.now().plus(PURGE_UNKNOWN_AFTER);
+            self.schedule(
+                ctx,
+                at,
+                Action::Purge {
+                    id,
+                    non_closer: key.1,
+                },
+            );
+        }
+    }
+
+    /// Whether the channel a request names exists: a close of it was seen, or the token
+    /// network has it as the live channel of the request's two signers.
+    fn channel_known(&self, ctx: &mut Ctx, id: u64, p1: Address, p2: Address) -> bool {
+        if self.channels.contains_key(&id) {
+            return true;
+        }
+        if p1 == p2 {
+            return false;
+        }
+        let (chain, tn, _) = self.chain();
+        ctx.view(
+            chain,
+            tn,
+            &TokenNetwork::getChannelIdentifierCall {
+                participant: p1,
+                partner: p2,
+            },
+        )
+        .is_ok_and(|live| live == U256::from(id))
+    }
+
+    /// Drops a request whose channel is still unknown 15 minutes after it arrived.
+    fn purge(&mut self, ctx: &mut Ctx, id: u64, non_closer: Address) {
+        let key = (id, non_closer);
+        if !self.unknown_since.contains_key(&key) {
+            return;
+        }
+        self.unknown_since.remove(&key);
+        let Some(mr) = self.requests.get(&key) else {
+            return;
+        };
+        let signers = self.domain.monitor_request_signers(mr);
+        let known = signers.is_some_and(|(p1, p2, _)| self.channel_known(ctx, id, p1, p2));
+        if known {
+            return;
+        }
+        self.requests.remove(&key);
+        let me = ctx.address();
+        if let Some(st) = self.s.borrow_mut().services.get_mut(&me) {
+            st.requests_purged += 1;
+        }
+        ctx.note(format!(
+            "{} channel {id} non_closer {non_closer}",
+            super::query::PURGED_NOTE
+        ));
     }
 
     fn on_log(
@@ -414,13 +494,19 @@ impl Service {
             }
         }
         let udc = self.s.borrow().udc;
-        let effective = ctx
+        let latest = ctx
             .view(
                 chain,
                 udc,
                 &UserDeposit::effectiveBalanceCall { owner_: non_closer },
             )
             .unwrap_or_default();
+        // Pessimistic: the smaller of the latest and the confirmed block's effective balance.
+        let confirmed = self
+            .s
+            .borrow()
+            .effective_udc_at(non_closer, self.confirmed_head(ctx));
+        let effective = latest.min(confirmed);
         // 1.1 × reward, in integers.
         if effective * U256::from(10u64) < mr.reward_amount * U256::from(11u64) {
             self.skip(ctx, "deposit_too_low");
@@ -469,15 +555,11 @@ impl Service {
             st.monitors_sent += 1;
         }
         ctx.note(format!("monitoring channel {id} with nonce {}", bp.nonce));
-        ctx.send_tx_with(
-            chain,
-            Some(msc),
-            data.into(),
-            TxOpts {
-                tip: self.p.tip_gwei as u128 * GWEI,
-                ..TxOpts::default()
-            },
-        );
+        let opts = TxOpts {
+            tip: self.p.tip_gwei as u128 * GWEI,
+            ..TxOpts::default()
+        };
+        submit(&self.s, ctx, msc, data, opts);
     }
 
     fn claim(&mut self, ctx: &mut Ctx, id: u64) {
@@ -511,7 +593,7 @@ impl Service {
         if mr.reward_amount.is_zero() {
             return self.skip(ctx, "zero_reward");
         }
-        let (chain, tn, msc) = self.chain();
+        let (_, tn, msc) = self.chain();
         let (closing, non_closing) = if mr.non_closing_participant == pa {
             (pb, pa)
         } else {
@@ -539,22 +621,18 @@ impl Service {
         self.channels.entry(id).or_default().claim_sent = true;
         let sends = if self.p.claim_twice { 2 } else { 1 };
         for _ in 0..sends {
-            ctx.send_tx_with(
-                chain,
-                Some(msc),
-                data.clone().into(),
-                TxOpts {
-                    tip: self.p.tip_gwei as u128 * GWEI,
-                    ..TxOpts::default()
-                },
-            );
+            let opts = TxOpts {
+                tip: self.p.tip_gwei as u128 * GWEI,
+                ..TxOpts::default()
+            };
+            submit(&self.s, ctx, msc, data.clone(), opts);
         }
     }
 
     /// Rogue service: closes each channel it holds a request for in the requester's name, using
     /// the requester's type-2 counter-signature as if it were a closing signature.
     fn replay_close(&mut self, ctx: &mut Ctx) {
-        let (chain, tn, _) = self.chain();
+        let (_, tn, _) = self.chain();
         let requests: Vec<MonitorRequestMsg> = self.requests.values().cloned().collect();
         for mr in requests {
             let bp = &mr.balance_proof;
@@ -572,7 +650,7 @@ impl Service {
                 closing_participant_signature: mr.non_closing_signature.clone(),
             };
             ctx.note("trying to close a channel with a type-2 counter-signature");
-            ctx.send_tx(chain, tn, &call);
+            submit(&self.s, ctx, tn, call.abi_encode(), TxOpts::default());
         }
     }
 }
@@ -597,16 +675,29 @@ impl Actor for Service {
         }
         if self.p.register {
             let sr = self.s.borrow().service_registry;
+            // A restarted service keeps a registration that is still valid.
+            let me = ctx.address();
+            let valid = ctx
+                .view(
+                    chain,
+                    sr,
+                    &ServiceRegistry::hasValidRegistrationCall { service: me },
+                )
+                .unwrap_or(false);
+            let pending = ctx
+                .pending_txs(chain)
+                .iter()
+                .any(|p| p.req.from == me && p.req.to == Some(sr));
+            if valid || pending {
+                return;
+            }
             let price = ctx
                 .view(chain, sr, &ServiceRegistry::currentPriceCall {})
                 .unwrap_or_default();
-            ctx.send_tx(
-                chain,
-                sr,
-                &ServiceRegistry::depositCall {
-                    limit_amount: price,
-                },
-            );
+            let call = ServiceRegistry::depositCall {
+                limit_amount: price,
+            };
+            submit(&self.s, ctx, sr, call.abi_encode(), TxOpts::default());
         }
     }
 
@@ -625,6 +716,7 @@ impl Actor for Service {
                     Action::Monitor { id, non_closer } => self.monitor(ctx, id, non_closer),
                     Action::Claim { id } => self.claim(ctx, id),
                     Action::ReplayClose => self.replay_close(ctx),
+                    Action::Purge { id, non_closer } => self.purge(ctx, id, non_closer),
                 }
             }
             _ => {}
