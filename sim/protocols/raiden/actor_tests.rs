@@ -22,7 +22,7 @@ fn metric(metrics: &[(String, Value)], name: &str) -> Option<Value> {
 fn a_restarted_participant_resumes_its_nonces_and_keeps_its_deposit() {
     // Bob crashes after his second payment and restarts a minute later: he must continue at
     // nonce 3 with the amounts he had, not deposit his reward budget again, and Alice must end
-    // with all 50 tokens he paid her.
+    // with all 50 tokens he paid her. The service crashes too and must not register twice.
     let text = r#"
 name: raiden-restart
 question: does a restarted participant resume where it was?
@@ -45,6 +45,7 @@ actors:
     payments: 5
     close_at: 10m
     crash: [{ at: 2m30s, restart_after: 1m }]
+  - { kind: raiden.monitoring_service, name: ms, crash: [{ at: 3m, restart_after: 1m }] }
 "#;
     let sc = load_str(text, "restart.yaml").unwrap_or_else(|e| panic!("{e}"));
     let (result, collected) = run_in_memory(&sc, sc.seed, RunOptions::default()).expect("runs");
@@ -61,6 +62,11 @@ actors:
         metric(&result.metrics, "raiden.reverts.deposit_not_increasing"),
         None,
         "the reward deposit was sent again"
+    );
+    // The restarted service kept its registration instead of paying for a second one.
+    assert_eq!(
+        metric(&result.metrics, "raiden.ms.registration_deposits"),
+        Some(Value::Real(1000.0))
     );
     let header = collected.header.expect("header");
     let tn = header

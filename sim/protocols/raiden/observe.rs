@@ -1023,3 +1023,24 @@ pub fn u256_f64(v: U256) -> f64 {
 pub fn reward_identifier(channel: u64, tn: Address) -> B256 {
     keccak256((U256::from(channel), tn).abi_encode_packed())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_deposit_history_answers_for_older_blocks() {
+        let mut s = RaidenState::new(ChainIdx(0), 1, 12_000, 0, false, 240);
+        let owner = Address::with_last_byte(7);
+        s.udc_effective
+            .insert(owner, vec![(3, U256::from(20u64)), (9, U256::from(5u64))]);
+        assert_eq!(s.effective_udc_at(owner, 2), U256::ZERO);
+        assert_eq!(s.effective_udc_at(owner, 3), U256::from(20u64));
+        assert_eq!(s.effective_udc_at(owner, 8), U256::from(20u64));
+        assert_eq!(s.effective_udc_at(owner, 9), U256::from(5u64));
+        assert_eq!(
+            s.effective_udc_at(Address::with_last_byte(8), 100),
+            U256::ZERO
+        );
+    }
+}
