@@ -737,10 +737,11 @@ impl Actor for Participant {
             let total = ctx
                 .view(chain, udc, &UserDeposit::total_depositCall(me))
                 .unwrap_or_default();
-            let pending = ctx
-                .pending_txs(chain)
-                .iter()
-                .any(|p| p.req.from == me && p.req.to == Some(udc));
+            let pending = ctx.pending_txs(chain).iter().any(|p| {
+                p.req.from == me
+                    && p.req.to == Some(udc)
+                    && p.req.data.starts_with(&UserDeposit::depositCall::SELECTOR)
+            });
             if total < self.p.udc_deposit.0 && !pending {
                 let call = UserDeposit::depositCall {
                     beneficiary: me,
