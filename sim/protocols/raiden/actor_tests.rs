@@ -160,3 +160,47 @@ actors:
     );
     assert_eq!(early.as_array().expect("array").len(), 4);
 }
+
+#[test]
+fn a_service_restarted_after_the_close_still_protects_the_offline_victim() {
+    // The only service crashes before Bob's stale close and restarts after it: the close event
+    // never reached it, yet from its stored requests and the chain it finds the closed channel,
+    // submits Bob's newest proof at its slot and claims the reward.
+    let text = r#"
+name: raiden-ms-restart
+question: does a restarted service resume from its stored requests?
+seed: 1
+duration: 30m
+quiet: 5m
+chains:
+  l1: { block_time: 12s, base_fee_gwei: 1 }
+protocols:
+  raiden:
+    chain: l1
+    channels:
+      - { a: alice, b: bob }
+actors:
+  - { kind: raiden.participant, name: alice, offline: [{ from: 8m, to: 30m }] }
+  - { kind: raiden.stale_closer, name: bob, pays: alice, amount: "10 ether", payments: 5, close_at: 12m, close_with: 0 }
+  - { kind: raiden.monitoring_service, name: ms, crash: [{ at: 11m, restart_after: 90s }] }
+"#;
+    let sc = load_str(text, "ms-restart.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let (result, _) = run_in_memory(&sc, sc.seed, RunOptions::default()).expect("runs");
+    assert!(
+        result.checks.iter().all(|c| !c.status.is_failure()),
+        "{:?}",
+        result.checks
+    );
+    assert_eq!(
+        metric(&result.metrics, "raiden.victim_loss"),
+        Some(Value::Real(0.0))
+    );
+    assert_eq!(
+        metric(&result.metrics, "raiden.ms.claims"),
+        Some(Value::Int(1))
+    );
+    assert_eq!(
+        metric(&result.metrics, "raiden.ms.registration_deposits"),
+        Some(Value::Real(1000.0))
+    );
+}

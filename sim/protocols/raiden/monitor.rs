@@ -191,6 +191,7 @@ impl Service {
             mr.reward_amount
         ));
         self.requests.insert(key, mr);
+        self.persist(me);
         if let Some(st) = self.s.borrow_mut().services.get_mut(&me) {
             st.requests_stored += 1;
         }
@@ -208,6 +209,110 @@ impl Service {
                     non_closer: key.1,
                 },
             );
+        }
+    }
+
+    /// Writes the stored requests to the service's database.
+    fn persist(&self, me: Address) {
+        self.s
+            .borrow_mut()
+            .service_requests
+            .insert(me, self.requests.clone());
+    }
+
+    /// After a restart: for the channels it holds requests for, rebuild from the chain what
+    /// the lost events said (closed, last update, a reward record of its own) and schedule
+    /// the monitor or claim actions again.
+    fn catch_up(&mut self, ctx: &mut Ctx) {
+        let (chain, tn, msc) = self.chain();
+        let me = ctx.address();
+        let ids: Vec<u64> = self.requests.keys().map(|(id, _)| *id).collect();
+        let mut done = Vec::new();
+        for id in ids {
+            if done.contains(&id) {
+                continue;
+            }
+            done.push(id);
+            let Some((a, b)) = self
+                .s
+                .borrow()
+                .channels
+                .get(&id)
+                .map(|c| (c.a.address, c.b.address))
+            else {
+                continue;
+            };
+            let state = ctx
+                .view(
+                    chain,
+                    tn,
+                    &TokenNetwork::getChannelStateCall {
+                        channel_identifier: U256::from(id),
+                        participant1: a,
+                        participant2: b,
+                    },
+                )
+                .unwrap_or(0);
+            let rid = super::observe::reward_identifier(id, tn);
+            let record = ctx
+                .view(chain, msc, &MonitoringService::rewardsCall(rid))
+                .ok()
+                .filter(|r| r.monitoring_service_address != Address::ZERO);
+            if state == 2 {
+                let mut closer = None;
+                let mut slot_nonce = U256::ZERO;
+                for (p, q) in [(a, b), (b, a)] {
+                    if let Ok(info) = ctx.view(
+                        chain,
+                        tn,
+                        &TokenNetwork::getChannelParticipantInfoCall {
+                            channel_identifier: U256::from(id),
+                            participant: p,
+                            partner: q,
+                        },
+                    ) {
+                        if info.is_the_closer {
+                            closer = Some(p);
+                            slot_nonce = info.nonce;
+                        }
+                    }
+                }
+                let Some(closer) = closer else { continue };
+                let block = self.confirmed_head(ctx);
+                self.on_confirmed(ctx, Seen::Closed { id, closer, block });
+                if !slot_nonce.is_zero() {
+                    let by = match &record {
+                        Some(r) if r.nonce == slot_nonce => {
+                            Updater::Service(r.monitoring_service_address)
+                        }
+                        _ => Updater::NonCloser,
+                    };
+                    if by == Updater::Service(me) {
+                        self.on_confirmed(
+                            ctx,
+                            Seen::Monitored {
+                                id,
+                                nonce: slot_nonce,
+                                ms: me,
+                            },
+                        );
+                    } else {
+                        self.channels.entry(id).or_default().last_update = Some((by, slot_nonce));
+                    }
+                }
+            } else if state != 1
+                && record
+                    .as_ref()
+                    .is_some_and(|r| r.monitoring_service_address == me)
+            {
+                // Settled with a record of its own still unpaid: claim it.
+                let nonce = record.map(|r| r.nonce).unwrap_or_default();
+                let w = self.channels.entry(id).or_default();
+                w.last_update = Some((Updater::Service(me), nonce));
+                w.settled = true;
+                let at = ctx.now();
+                self.schedule(ctx, at, Action::Claim { id });
+            }
         }
     }
 
@@ -249,6 +354,7 @@ impl Service {
         }
         self.requests.remove(&key);
         let me = ctx.address();
+        self.persist(me);
         if let Some(st) = self.s.borrow_mut().services.get_mut(&me) {
             st.requests_purged += 1;
         }
@@ -656,6 +762,17 @@ impl Service {
 }
 
 impl Actor for Service {
+    /// A restarted service reloads its stored requests, keeps a valid registration and
+    /// rebuilds from the chain what happened to their channels while it was down.
+    fn restart(&mut self, ctx: &mut Ctx) {
+        let me = ctx.address();
+        if let Some(db) = self.s.borrow().service_requests.get(&me).cloned() {
+            self.requests = db;
+        }
+        self.start(ctx);
+        self.catch_up(ctx);
+    }
+
     fn start(&mut self, ctx: &mut Ctx) {
         let (chain, tn, msc) = self.chain();
         for topic in [

@@ -244,6 +244,9 @@ pub struct RaidenState {
     pub overcommitment_peak: BTreeMap<Address, f64>,
     /// Each participant's own database, which survives a crash of its process.
     pub nodes: BTreeMap<Address, super::node_db::NodeDb>,
+    /// Each monitoring service's stored requests, which survive a crash of its process.
+    pub service_requests:
+        BTreeMap<Address, BTreeMap<(u64, Address), super::messages::MonitorRequestMsg>>,
     last_ingested: Option<u64>,
 }
 
@@ -284,6 +287,7 @@ impl RaidenState {
             fresh: BTreeMap::new(),
             udc_effective: BTreeMap::new(),
             nodes: BTreeMap::new(),
+            service_requests: BTreeMap::new(),
             tx_calls: BTreeMap::new(),
             gas_by_function: BTreeMap::new(),
             channel_txs: BTreeMap::new(),
