@@ -95,6 +95,7 @@ scenarios! {
     avs_stale_epoch => "avs-stale-epoch",
     avs_stale_epoch_bounded => "avs-stale-epoch-bounded",
     raiden_offline_victim => "raiden-offline-victim",
+    raiden_partly_stale => "raiden-partly-stale",
     raiden_blocks_mode => "raiden-blocks-mode",
     raiden_lazy_services => "raiden-lazy-services",
     raiden_grief_dodge => "raiden-grief-dodge",

@@ -8,6 +8,7 @@ use super::messages::{
     empty_locksroot, BalanceProofMsg, Domain, MonitorRequestMsg, TYPE_BALANCE_PROOF,
     TYPE_BALANCE_PROOF_UPDATE,
 };
+use super::node_db::{ChannelDb, NodeDb};
 use super::observe::{Held, Shared};
 use super::{MonitoringService, TokenNetwork, UserDeposit, MONITOR_KINDS};
 use crate::engine::actor::{Actor, ActorId, Ctx, Event, TxOpts};
@@ -32,6 +33,15 @@ pub(super) fn shared_of(env: &Spawn) -> Shared {
         .clone()
         .downcast::<std::cell::RefCell<super::RaidenState>>()
         .expect("raiden actors run with the raiden state")
+}
+
+/// Submits a transaction and records what it calls (for gas by function and per channel).
+pub(super) fn submit(s: &Shared, ctx: &mut Ctx, to: Address, data: Vec<u8>, opts: TxOpts) -> B256 {
+    let chain = s.borrow().chain;
+    let function = ctx.core.abis.call_name(chain.0, Some(to), &data);
+    let hash = ctx.send_tx_with(chain, Some(to), data.clone().into(), opts);
+    s.borrow_mut().note_tx(hash, function, Some(to), &data);
+    hash
 }
 
 /// The `Domain` of the run's token network.
@@ -66,26 +76,8 @@ impl ActorParams for ParticipantParams {
     }
 }
 
-/// One channel as its participant sees it.
-struct Chan {
-    id: u64,
-    partner: ActorId,
-    partner_address: Address,
-    deposit: U256,
-    nonce: U256,
-    transferred: U256,
-    /// Partner proofs received, oldest first.
-    received: Vec<BalanceProofMsg>,
-}
-
-impl Chan {
-    fn newest(&self) -> Option<&BalanceProofMsg> {
-        self.received.last()
-    }
-    fn received_transferred(&self) -> U256 {
-        self.newest().map_or(U256::ZERO, |b| b.transferred_amount)
-    }
-}
+/// One channel as its participant sees it (kept in the node's database).
+type Chan = ChannelDb;
 
 #[derive(Clone, Copy, Debug)]
 enum Action {
@@ -112,6 +104,17 @@ pub struct Participant {
 }
 
 impl Participant {
+    /// Writes the node's state to its database (before the message that follows is sent).
+    fn persist(&self, me: Address) {
+        self.s.borrow_mut().nodes.insert(
+            me,
+            NodeDb {
+                channels: self.channels.clone(),
+                payments_made: self.paid,
+            },
+        );
+    }
+
     fn schedule(&mut self, ctx: &mut Ctx, at: SimTime, a: Action) {
         let tag = self.next_tag;
         self.next_tag += 1;
@@ -141,8 +144,7 @@ impl Participant {
     }
 
     fn send(&self, ctx: &mut Ctx, to: Address, data: Vec<u8>, opts: TxOpts) {
-        let chain = self.s.borrow().chain;
-        ctx.send_tx_with(chain, Some(to), data.into(), opts);
+        submit(&self.s, ctx, to, data, opts);
     }
 
     fn pay(&mut self, ctx: &mut Ctx) {
@@ -175,6 +177,7 @@ impl Participant {
             ch.nonce,
             B256::from(U256::from(ch.nonce)),
         );
+        ch.sent.push(bp.clone());
         {
             let mut s = self.s.borrow_mut();
             let bh = bp.balance_hash();
@@ -182,6 +185,7 @@ impl Participant {
                 .insert(bh, (bp.transferred_amount, bp.locked_amount, bp.locksroot));
             s.signed.insert((ch.id, ctx.address(), bh));
         }
+        self.persist(ctx.address());
         ctx.send(partner, BALANCE_PROOF_TOPIC, bp.abi_encode());
         ctx.metric_add("raiden.payments", 1);
     }
@@ -207,6 +211,9 @@ impl Participant {
             return;
         }
         ch.received.push(bp.clone());
+        let n = ch.received.len();
+        let older = (n >= 2).then(|| ch.received[n - 2].clone());
+        self.persist(me);
         self.s.borrow_mut().held.insert(
             (id, me),
             Held {
@@ -220,15 +227,43 @@ impl Participant {
         // G1 and G1b keep the newest proof back and request monitoring for the one before.
         let request = match grief {
             Some(GriefKind::WithholdNewest) | Some(GriefKind::RewardDodge) => {
-                let n = ch.received.len();
-                if n < 2 {
+                let Some(older) = older else {
                     return;
-                }
-                ch.received[n - 2].clone()
+                };
+                older
             }
             _ => bp,
         };
+        if grief == Some(GriefKind::RequestSpam) {
+            self.spam(ctx, &request);
+        }
         self.broadcast(ctx, id, &request);
+    }
+
+    /// A request for a channel that does not exist: a proof signed by this client itself for
+    /// an unused channel id, countersigned and rewarded by itself. It passes every signature
+    /// check at intake; only the channel is unknown.
+    fn spam(&mut self, ctx: &mut Ctx, genuine: &BalanceProofMsg) {
+        let fake = genuine.channel_identifier + U256::from(1_000_000u64);
+        let bp = self.domain.sign_balance_proof(
+            ctx.key(),
+            fake,
+            genuine.transferred_amount,
+            U256::ZERO,
+            empty_locksroot(),
+            genuine.nonce,
+            genuine.additional_hash,
+        );
+        let mr = self.domain.monitor_request(ctx.key(), &bp, self.p.reward.0);
+        let body = mr.abi_encode();
+        let services: Vec<ActorId> = MONITOR_KINDS
+            .iter()
+            .flat_map(|k| ctx.actors_of_kind(k).collect::<Vec<_>>())
+            .collect();
+        for ms in services {
+            ctx.send(ms, MONITOR_REQUEST_TOPIC, body.clone());
+        }
+        ctx.metric_add("raiden.spam_requests", 1);
     }
 
     fn broadcast(&mut self, ctx: &mut Ctx, id: u64, bp: &BalanceProofMsg) {
@@ -254,6 +289,21 @@ impl Participant {
         let Some(ch) = self.channels.iter().find(|c| c.id == id) else {
             return;
         };
+        // A restarted node may find its channel already closed or settled.
+        let state = ctx
+            .view(
+                chain,
+                tn,
+                &TokenNetwork::getChannelStateCall {
+                    channel_identifier: U256::from(id),
+                    participant1: ctx.address(),
+                    participant2: ch.partner_address,
+                },
+            )
+            .unwrap_or(0);
+        if state != 1 {
+            return;
+        }
         let bp = match self.p.role {
             Role::StaleCloser | Role::SettleRacer => match self.p.close_with {
                 None | Some(0) => None,
@@ -355,7 +405,7 @@ impl Participant {
         let me = ctx.address();
         let partner = ch.partner_address;
         let mut sides = Vec::new();
-        for (p, q) in [(me, partner), (partner, me)] {
+        for (own, p, q) in [(true, me, partner), (false, partner, me)] {
             let Ok(info) = ctx.view(
                 chain,
                 tn,
@@ -370,8 +420,9 @@ impl Participant {
             let (t, l, r) = if info.balance_hash == B256::ZERO {
                 (U256::ZERO, U256::ZERO, B256::ZERO)
             } else {
-                match self.s.borrow().preimages.get(&info.balance_hash) {
-                    Some(x) => *x,
+                // Own slot: a proof this node signed; partner's slot: one it received.
+                match ch.preimage(own, info.balance_hash) {
+                    Some(x) => x,
                     None => {
                         ctx.note("settle: unknown balance hash on chain");
                         return;
@@ -656,40 +707,58 @@ impl Actor for Participant {
             Some(msc),
             Some(MonitoringService::NewBalanceProofReceived::SIGNATURE_HASH),
         );
-        self.channels = self
-            .s
-            .borrow()
-            .channels
-            .values()
-            .filter_map(|c| {
-                let mine = c.party(me)?;
-                let partner = c.partner_of(me)?;
-                Some(Chan {
-                    id: c.id,
-                    partner: partner.actor,
-                    partner_address: partner.address,
-                    deposit: mine.deposit,
-                    nonce: U256::ZERO,
-                    transferred: U256::ZERO,
-                    received: Vec::new(),
+        let stored = self.s.borrow().nodes.get(&me).cloned();
+        if let Some(db) = stored {
+            // A restart: resume from the node's database.
+            self.channels = db.channels;
+            self.paid = db.payments_made;
+        } else {
+            self.channels = self
+                .s
+                .borrow()
+                .channels
+                .values()
+                .filter_map(|c| {
+                    let mine = c.party(me)?;
+                    let partner = c.partner_of(me)?;
+                    Some(Chan::new(
+                        c.id,
+                        partner.actor,
+                        partner.address,
+                        mine.deposit,
+                    ))
                 })
-            })
-            .collect();
-        if !self.p.udc_deposit.0.is_zero() {
-            let call = UserDeposit::depositCall {
-                beneficiary: me,
-                new_total_deposit: self.p.udc_deposit.0,
-            };
-            self.send(ctx, udc, call.abi_encode(), self.opts());
+                .collect();
+            self.persist(me);
         }
-        if self.p.payments > 0 && self.p.pays.is_some() {
+        // The reward deposit is a lifetime total: top it up only if the chain (or this node's
+        // own pending transaction) does not already have it.
+        if !self.p.udc_deposit.0.is_zero() {
+            let total = ctx
+                .view(chain, udc, &UserDeposit::total_depositCall(me))
+                .unwrap_or_default();
+            let pending = ctx.pending_txs(chain).iter().any(|p| {
+                p.req.from == me
+                    && p.req.to == Some(udc)
+                    && p.req.data.starts_with(&UserDeposit::depositCall::SELECTOR)
+            });
+            if total < self.p.udc_deposit.0 && !pending {
+                let call = UserDeposit::depositCall {
+                    beneficiary: me,
+                    new_total_deposit: self.p.udc_deposit.0,
+                };
+                self.send(ctx, udc, call.abi_encode(), self.opts());
+            }
+        }
+        if self.p.payments > 0 && self.p.pays.is_some() && self.paid < self.p.payments {
             let every = self.p.every;
             self.after(ctx, every, Action::Pay);
         }
         if let Some(at) = self.p.close_at {
             let ids: Vec<u64> = self.channels.iter().map(|c| c.id).collect();
+            let at = SimTime(at.as_ms()).max(ctx.now());
             for id in ids {
-                self.schedule(ctx, SimTime(at.as_ms()), Action::Close(id));
+                self.schedule(ctx, at, Action::Close(id));
             }
         }
     }
@@ -704,6 +773,7 @@ impl Actor for Participant {
                     Action::Pay => {
                         self.pay(ctx);
                         self.paid += 1;
+                        self.persist(ctx.address());
                         if self.paid < self.p.payments {
                             let every = self.p.every;
                             self.after(ctx, every, Action::Pay);

@@ -51,6 +51,9 @@ pub enum Defect {
     NoSlot,
     /// `monitor` does not check who signed the reward proof.
     RewardUnchecked,
+    /// `settleChannel` checks the order of the two sides the wrong way round, refusing every
+    /// honestly ordered call with unequal transfers.
+    UnorderedSettle,
 }
 
 impl Defect {
@@ -64,6 +67,7 @@ impl Defect {
             Defect::ClaimKeepsRecord => 16,
             Defect::NoSlot => 32,
             Defect::RewardUnchecked => 64,
+            Defect::UnorderedSettle => 256,
         }
     }
 }
@@ -229,6 +233,10 @@ pub enum GriefKind {
     RewardEscape,
     /// G5: send monitor requests only after the channel was closed.
     LateRequests,
+    /// With each genuine request, also send one for a channel that does not exist (a proof
+    /// it signs itself); services store it until they purge requests whose channel stayed
+    /// unknown for 15 minutes.
+    RequestSpam,
 }
 
 /// Parameters of participant-like actors (`participant`, `stale_closer`, `settle_racer`,
@@ -405,7 +413,7 @@ pub fn parse_actor(kind: &str, node: &Node) -> Result<Box<dyn ActorParams>, Scen
             if p.role == Role::Griefing && p.grief.is_none() {
                 return Err(
                     ScenarioError::at(node.loc, "raiden.griefing_client needs `grief`").with_hint(
-                        "one of withhold_newest, reward_dodge, reward_escape, late_requests",
+                        "one of withhold_newest, reward_dodge, reward_escape, late_requests, request_spam",
                     ),
                 );
             }

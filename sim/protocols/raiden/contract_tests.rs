@@ -859,3 +859,389 @@ fn locks_stay_locked_at_settlement_and_unlock_pays_revealed_secrets() {
         Err("nothing to unlock".into())
     );
 }
+
+impl Env {
+    fn token_balance(&mut self, who: Address) -> U256 {
+        let out = self
+            .chain
+            .view(
+                Address::ZERO,
+                self.token,
+                Token::balanceOfCall { account: who }.abi_encode().into(),
+            )
+            .unwrap();
+        U256::from_be_slice(&out[..32])
+    }
+
+    /// A withdraw input for `who` signed by `who` and by `partner_key`.
+    fn withdraw_input(
+        &self,
+        id: U256,
+        who: &Key,
+        partner_key: &Key,
+        total: U256,
+        until: u64,
+    ) -> TokenNetwork::WithdrawInput {
+        let until = U256::from(until);
+        TokenNetwork::WithdrawInput {
+            participant: who.address(),
+            total_withdraw: total,
+            withdrawable_until: until,
+            participant_signature: self
+                .domain
+                .sign_withdraw(who, id, who.address(), total, until),
+            partner_signature: self.domain.sign_withdraw(
+                partner_key,
+                id,
+                who.address(),
+                total,
+                until,
+            ),
+        }
+    }
+
+    fn set_total_withdraw(
+        &mut self,
+        w: &TokenNetwork::WithdrawInput,
+        id: U256,
+    ) -> Result<Bytes, String> {
+        let call = TokenNetwork::setTotalWithdrawCall {
+            channel_identifier: id,
+            participant: w.participant,
+            total_withdraw: w.total_withdraw,
+            withdrawable_until: w.withdrawable_until,
+            participant_signature: w.participant_signature.clone(),
+            partner_signature: w.partner_signature.clone(),
+        }
+        .abi_encode();
+        let from = self.deployer;
+        self.call(from, self.tn, call)
+    }
+
+    fn withdrawn(&mut self, id: U256, who: Address, partner: Address) -> U256 {
+        let out = self
+            .chain
+            .view(
+                Address::ZERO,
+                self.tn,
+                TokenNetwork::getChannelParticipantInfoCall {
+                    channel_identifier: id,
+                    participant: who,
+                    partner,
+                }
+                .abi_encode()
+                .into(),
+            )
+            .unwrap();
+        TokenNetwork::getChannelParticipantInfoCall::abi_decode_returns(&out)
+            .unwrap()
+            .withdrawn_amount
+    }
+}
+
+#[test]
+fn withdraw_messages_recover_on_chain_and_are_enforced() {
+    let mut env = Env::new(0);
+    let id = env.open();
+    let (a, b) = (env.a.clone(), env.b.clone());
+    let until = env.now() + 100;
+    let a0 = env.token_balance(a.address());
+    let w = env.withdraw_input(id, &a, &b, ether(30), until);
+    env.set_total_withdraw(&w, id).unwrap();
+    assert_eq!(env.token_balance(a.address()) - a0, ether(30));
+    assert_eq!(env.withdrawn(id, a.address(), b.address()), ether(30));
+    // The same total again pays nothing and is refused.
+    assert_eq!(
+        env.set_total_withdraw(&w, id),
+        Err("withdraw amount did not increase".into())
+    );
+    // A partner signature over another total recovers to a stranger.
+    let mut forged = env.withdraw_input(id, &a, &b, ether(40), until);
+    forged.partner_signature =
+        env.domain
+            .sign_withdraw(&b, id, a.address(), ether(35), U256::from(until));
+    assert_eq!(
+        env.set_total_withdraw(&forged, id),
+        Err("channel id mismatch".into())
+    );
+    // Signed by the partner only (twice): the participant signature does not recover to it.
+    let mut one_sided = env.withdraw_input(id, &a, &b, ether(40), until);
+    one_sided.participant_signature = one_sided.partner_signature.clone();
+    assert_eq!(
+        env.set_total_withdraw(&one_sided, id),
+        Err("invalid participant signature".into())
+    );
+    // A withdraw message signed for another channel id does not verify here.
+    let other = env.withdraw_input(id + U256::from(1u64), &a, &b, ether(40), until);
+    assert_eq!(
+        env.set_total_withdraw(&other, id),
+        Err("channel id mismatch".into())
+    );
+    // Both totals together may not exceed both deposits.
+    let too_much = env.withdraw_input(id, &b, &a, ether(171), until);
+    assert_eq!(
+        env.set_total_withdraw(&too_much, id),
+        Err("withdraw > deposit".into())
+    );
+    // Expired: `now < withdrawable_until` fails once the time has come.
+    env.advance_to(until - GENESIS_TS);
+    let late = env.withdraw_input(id, &a, &b, ether(40), until);
+    assert_eq!(
+        env.set_total_withdraw(&late, id),
+        Err("withdraw expired".into())
+    );
+    // Not once the channel is closed.
+    env.close(&a, id, None, TYPE_BALANCE_PROOF).unwrap();
+    let after = env.withdraw_input(id, &a, &b, ether(40), until + 1_000);
+    assert_eq!(
+        env.set_total_withdraw(&after, id),
+        Err("channel not open".into())
+    );
+}
+
+#[test]
+fn cooperative_settle_pays_the_agreed_totals_minus_withdrawals() {
+    let mut env = Env::new(0);
+    let id = env.open();
+    let (a, b) = (env.a.clone(), env.b.clone());
+    let until = env.now() + 100;
+    let w = env.withdraw_input(id, &a, &b, ether(20), until);
+    env.set_total_withdraw(&w, id).unwrap();
+    let (a0, b0) = (
+        env.token_balance(a.address()),
+        env.token_balance(b.address()),
+    );
+    let coop = |env: &Env, ta: u64, tb: u64| TokenNetwork::cooperativeSettleCall {
+        channel_identifier: id,
+        data1: env.withdraw_input(id, &a, &b, ether(ta), until),
+        data2: env.withdraw_input(id, &b, &a, ether(tb), until),
+    };
+    // The totals must add up to the deposits.
+    assert_eq!(
+        env.call(a.address(), env.tn, coop(&env, 120, 70).abi_encode()),
+        Err("incomplete amounts".into())
+    );
+    // A total below what A already withdrew is refused.
+    assert_eq!(
+        env.call(a.address(), env.tn, coop(&env, 10, 190).abi_encode()),
+        Err("withdraw amount decreased".into())
+    );
+    // A keeps 130 in all (B paid it 30 off-chain): 110 now on top of the 20 withdrawn.
+    env.call(a.address(), env.tn, coop(&env, 130, 70).abi_encode())
+        .unwrap();
+    assert_eq!(env.token_balance(a.address()) - a0, ether(110));
+    assert_eq!(env.token_balance(b.address()) - b0, ether(70));
+    let out = env
+        .chain
+        .view(
+            Address::ZERO,
+            env.tn,
+            TokenNetwork::getChannelStateCall {
+                channel_identifier: id,
+                participant1: a.address(),
+                participant2: b.address(),
+            }
+            .abi_encode()
+            .into(),
+        )
+        .unwrap();
+    assert_eq!(out[31], 4, "removed");
+    assert_eq!(env.token_balance(env.tn), U256::ZERO);
+    // The pair can open a new channel.
+    assert_ne!(env.open(), id);
+}
+
+/// One end-to-end settlement: withdrawals, A's and B's transfers by nonce, what A closes with
+/// and what B updates with.
+struct SettleCase {
+    withdraw_a: u64,
+    withdraw_b: u64,
+    /// A's cumulative transferred amount at nonce 1, 2, ….
+    sent_by_a: &'static [u64],
+    sent_by_b: &'static [u64],
+    /// The nonce of B's proof A closes with (0: none).
+    close_with: u64,
+    /// The nonce of A's proof B updates with (0: no update).
+    update_with: u64,
+}
+
+#[test]
+fn settlement_with_withdrawals_and_older_proofs_pays_the_rust_amounts() {
+    let cases = [
+        // Plain: both newest proofs on chain.
+        SettleCase {
+            withdraw_a: 0,
+            withdraw_b: 0,
+            sent_by_a: &[10, 30],
+            sent_by_b: &[5],
+            close_with: 1,
+            update_with: 2,
+        },
+        // Withdrawals on both sides, A closes with nothing, B updates.
+        SettleCase {
+            withdraw_a: 20,
+            withdraw_b: 10,
+            sent_by_a: &[10, 30],
+            sent_by_b: &[5, 25],
+            close_with: 0,
+            update_with: 2,
+        },
+        // A closes with B's older proof: it gets less than with the newest.
+        SettleCase {
+            withdraw_a: 20,
+            withdraw_b: 10,
+            sent_by_a: &[10, 30],
+            sent_by_b: &[5, 25],
+            close_with: 1,
+            update_with: 2,
+        },
+        // B never updates: A's own payments are not on chain (the stale close).
+        SettleCase {
+            withdraw_a: 0,
+            withdraw_b: 40,
+            sent_by_a: &[10, 30, 60],
+            sent_by_b: &[5],
+            close_with: 1,
+            update_with: 0,
+        },
+        // B updates with an older proof of A's.
+        SettleCase {
+            withdraw_a: 50,
+            withdraw_b: 0,
+            sent_by_a: &[10, 30, 60],
+            sent_by_b: &[],
+            close_with: 0,
+            update_with: 1,
+        },
+        // B paid more than it ever deposited net of its withdrawal: A is capped at all there is.
+        SettleCase {
+            withdraw_a: 0,
+            withdraw_b: 90,
+            sent_by_a: &[],
+            sent_by_b: &[50, 120],
+            close_with: 2,
+            update_with: 0,
+        },
+    ];
+    let mut env = Env::new(0);
+    let (a, b) = (env.a.clone(), env.b.clone());
+    for (i, c) in cases.iter().enumerate() {
+        let id = env.open();
+        let until = env.now() + 1_000;
+        for (who, partner, amount) in [(&a, &b, c.withdraw_a), (&b, &a, c.withdraw_b)] {
+            if amount > 0 {
+                let w = env.withdraw_input(id, who, partner, ether(amount), until);
+                env.set_total_withdraw(&w, id).unwrap();
+            }
+        }
+        let proofs = |env: &Env, signer: &Key, sent: &[u64]| -> Vec<messages::BalanceProofMsg> {
+            sent.iter()
+                .enumerate()
+                .map(|(n, t)| env.bp(signer, id, *t, n as u64 + 1))
+                .collect()
+        };
+        let by_a = proofs(&env, &a, c.sent_by_a);
+        let by_b = proofs(&env, &b, c.sent_by_b);
+        let closing = (c.close_with > 0).then(|| by_b[c.close_with as usize - 1].clone());
+        env.close(&a, id, closing.as_ref(), TYPE_BALANCE_PROOF)
+            .unwrap();
+        let close_time = env.now();
+        if c.update_with > 0 {
+            let bp = &by_a[c.update_with as usize - 1];
+            let sig = env.domain.countersign(&b, TYPE_BALANCE_PROOF_UPDATE, bp);
+            env.call(
+                b.address(),
+                env.tn,
+                TokenNetwork::updateNonClosingBalanceProofCall {
+                    channel_identifier: id,
+                    closing_participant: a.address(),
+                    non_closing_participant: b.address(),
+                    balance_hash: bp.balance_hash(),
+                    nonce: bp.nonce,
+                    additional_hash: bp.additional_hash,
+                    closing_signature: bp.signature.clone(),
+                    non_closing_signature: sig,
+                }
+                .abi_encode(),
+            )
+            .unwrap();
+        }
+        env.advance_to(close_time - GENESIS_TS + T + 1);
+        let on_chain = |sent: &[u64], nonce: u64| {
+            if nonce == 0 {
+                0
+            } else {
+                sent[nonce as usize - 1]
+            }
+        };
+        let side = |w: u64, t: u64| Side {
+            deposit: ether(100),
+            withdrawn: ether(w),
+            transferred: ether(t),
+            locked: U256::ZERO,
+        };
+        let side_a = side(c.withdraw_a, on_chain(c.sent_by_a, c.update_with));
+        let side_b = side(c.withdraw_b, on_chain(c.sent_by_b, c.close_with));
+        let (s1, s2, swapped) = super::settlement::ordered(side_a, side_b);
+        let (p1, p2) = if swapped {
+            (b.address(), a.address())
+        } else {
+            (a.address(), b.address())
+        };
+        let hash_side = |s: Side| {
+            if s.transferred.is_zero() {
+                B256::ZERO
+            } else {
+                empty_locksroot()
+            }
+        };
+        let settle = TokenNetwork::settleChannelCall {
+            channel_identifier: id,
+            participant1: p1,
+            participant1_transferred_amount: s1.transferred,
+            participant1_locked_amount: U256::ZERO,
+            participant1_locksroot: hash_side(s1),
+            participant2: p2,
+            participant2_transferred_amount: s2.transferred,
+            participant2_locked_amount: U256::ZERO,
+            participant2_locksroot: hash_side(s2),
+        }
+        .abi_encode();
+        let (a0, b0) = (
+            env.token_balance(a.address()),
+            env.token_balance(b.address()),
+        );
+        env.call(b.address(), env.tn, settle)
+            .unwrap_or_else(|e| panic!("case {i}: {e}"));
+        let got_a = env.token_balance(a.address()) - a0;
+        let got_b = env.token_balance(b.address()) - b0;
+        let want = amounts(s1, s2).unwrap();
+        let (want_a, want_b) = if swapped {
+            (want.p2, want.p1)
+        } else {
+            (want.p1, want.p2)
+        };
+        assert_eq!((got_a, got_b), (want_a, want_b), "case {i}");
+        assert_eq!(
+            got_a + got_b,
+            ether(200 - c.withdraw_a - c.withdraw_b),
+            "case {i}: settlement conservation"
+        );
+        // Against the newest proofs both sides hold: A never gains by submitting an older
+        // proof of B's, and B is made whole exactly when A's newest proof is on chain.
+        let newest_a = side(c.withdraw_a, c.sent_by_a.last().copied().unwrap_or(0));
+        let newest_b = side(c.withdraw_b, c.sent_by_b.last().copied().unwrap_or(0));
+        let fair_a = super::settlement::expected_payout(newest_a, newest_b);
+        let fair_b = super::settlement::expected_payout(newest_b, newest_a);
+        if c.update_with as usize == c.sent_by_a.len() {
+            assert!(got_a <= fair_a, "case {i}: A gained from an older proof");
+            assert!(
+                got_b >= fair_b,
+                "case {i}: B lost with A's newest proof on chain"
+            );
+        } else {
+            assert!(got_b < fair_b, "case {i}: the stale close should cost B");
+        }
+        assert_eq!(env.token_balance(env.tn), U256::ZERO, "case {i}");
+    }
+}

@@ -120,6 +120,19 @@ fn settling_early_breaks_access_windows_and_refusal_breaks_liveness() {
 }
 
 #[test]
+fn refusing_ordered_settles_breaks_liveness() {
+    // Bob paid Alice, so the honest order (Alice's side first) has unequal transfers, which the
+    // broken rule refuses: nobody can settle, and the liveness check reports it.
+    let broken = checks(&scenario("    defects: [unordered_settle]", "", "", MS));
+    assert_eq!(
+        status(&broken, "raiden.channels_settle"),
+        CheckStatus::Violated
+    );
+    let fine = checks(&scenario("", "", "", MS));
+    assert_eq!(status(&fine, "raiden.channels_settle"), CheckStatus::Held);
+}
+
+#[test]
 fn keeping_the_reward_record_breaks_reward_accounting() {
     let greedy = "  - { kind: raiden.monitoring_service, name: ms, claim_twice: true }";
     let broken = checks(&scenario(

@@ -1,6 +1,7 @@
 //! Signed messages of the channel protocol, byte for byte as in specs/raiden.md §4: the balance
 //! proof (H212), the counter-signature (H277), the monitoring-service reward proof (221 bytes),
-//! the balance hash, and the off-chain envelopes participants and services exchange.
+//! the withdraw message (200 bytes), the balance hash, and the off-chain envelopes participants
+//! and services exchange.
 
 use crate::engine::keys::{recover, Key, Signature};
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
@@ -8,6 +9,9 @@ use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 /// Message type ids of the Raiden contracts.
 pub const TYPE_BALANCE_PROOF: u64 = 1;
 pub const TYPE_BALANCE_PROOF_UPDATE: u64 = 2;
+/// Withdraw, also used twice by a cooperative settle (the current contracts sign no separate
+/// type-4 message).
+pub const TYPE_WITHDRAW: u64 = 3;
 pub const TYPE_MS_REWARD: u64 = 6;
 
 alloy_sol_types::sol! {
@@ -139,6 +143,26 @@ pub fn pack_reward_proof(
     buf
 }
 
+/// The 200-byte withdraw payload both participants sign.
+pub fn pack_withdraw(
+    token_network: Address,
+    chain_id: U256,
+    channel_identifier: U256,
+    participant: Address,
+    total_withdraw: U256,
+    withdrawable_until: U256,
+) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(200);
+    buf.extend_from_slice(token_network.as_slice());
+    buf.extend_from_slice(&chain_id.to_be_bytes::<32>());
+    buf.extend_from_slice(&U256::from(TYPE_WITHDRAW).to_be_bytes::<32>());
+    buf.extend_from_slice(&channel_identifier.to_be_bytes::<32>());
+    buf.extend_from_slice(participant.as_slice());
+    buf.extend_from_slice(&total_withdraw.to_be_bytes::<32>());
+    buf.extend_from_slice(&withdrawable_until.to_be_bytes::<32>());
+    buf
+}
+
 /// `keccak256("\x19Ethereum Signed Message:\n" ‖ len ‖ payload)` with the given decimal length
 /// literal (H277 keeps "277" whatever the payload length).
 pub fn prefixed_digest(len_literal: &str, payload: &[u8]) -> B256 {
@@ -222,6 +246,45 @@ impl Domain {
                 reward,
             ),
         )
+    }
+
+    /// Digest of the withdraw message of `participant` raising its total to `total_withdraw`.
+    pub fn withdraw_digest(
+        &self,
+        channel: U256,
+        participant: Address,
+        total_withdraw: U256,
+        withdrawable_until: U256,
+    ) -> B256 {
+        prefixed_digest(
+            "200",
+            &pack_withdraw(
+                self.token_network,
+                self.chain_id,
+                channel,
+                participant,
+                total_withdraw,
+                withdrawable_until,
+            ),
+        )
+    }
+
+    /// `key`'s signature of a withdraw message (the participant's or its partner's).
+    pub fn sign_withdraw(
+        &self,
+        key: &Key,
+        channel: U256,
+        participant: Address,
+        total_withdraw: U256,
+        withdrawable_until: U256,
+    ) -> Bytes {
+        key.sign_hash(self.withdraw_digest(
+            channel,
+            participant,
+            total_withdraw,
+            withdrawable_until,
+        ))
+        .to_bytes()
     }
 
     /// Signs a new balance proof for `channel`.
@@ -446,6 +509,38 @@ mod tests {
         assert_eq!(&p[104..124], &[0x33; 20]);
         assert_eq!(&p[124..189], &[0x77; 65]);
         assert_eq!(&p[189..221], &word(5));
+    }
+
+    #[test]
+    fn withdraw_layout_matches_the_table() {
+        let d = domain();
+        let p = pack_withdraw(
+            d.token_network,
+            d.chain_id,
+            U256::from(5u64),
+            address!("3333333333333333333333333333333333333333"),
+            U256::from(40u64),
+            U256::from(1_700_000_100u64),
+        );
+        assert_eq!(p.len(), 200);
+        assert_eq!(&p[0..20], &[0x11; 20]);
+        assert_eq!(&p[20..52], &word(337));
+        assert_eq!(&p[52..84], &word(3));
+        assert_eq!(&p[84..116], &word(5));
+        assert_eq!(&p[116..136], &[0x33; 20]);
+        assert_eq!(&p[136..168], &word(40));
+        assert_eq!(&p[168..200], &word(1_700_000_100));
+        let mut manual = b"\x19Ethereum Signed Message:\n200".to_vec();
+        manual.extend_from_slice(&p);
+        assert_eq!(
+            d.withdraw_digest(
+                U256::from(5u64),
+                address!("3333333333333333333333333333333333333333"),
+                U256::from(40u64),
+                U256::from(1_700_000_100u64)
+            ),
+            keccak256(manual)
+        );
     }
 
     #[test]

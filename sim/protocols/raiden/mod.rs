@@ -3,6 +3,8 @@
 //! signed balance proofs off-chain; honest and hostile participants and monitoring services;
 //! the spec's invariants and metrics.
 
+#[cfg(test)]
+mod actor_tests;
 mod actors;
 mod config;
 #[cfg(test)]
@@ -14,6 +16,7 @@ mod invariants;
 pub mod messages;
 mod metrics;
 mod monitor;
+pub mod node_db;
 mod observe;
 pub mod query;
 pub mod settlement;

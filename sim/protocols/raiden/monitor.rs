@@ -2,20 +2,23 @@
 //! or offline service (its knobs), and the address-grinding operator (A4) whose registrations
 //! leave each channel to the one with the earliest slot.
 
-use super::actors::{domain_of, shared_of, MONITOR_REQUEST_TOPIC};
+use super::actors::{domain_of, shared_of, submit, MONITOR_REQUEST_TOPIC};
 use super::config::MonitorParams;
 use super::messages::{Domain, MonitorRequestMsg};
 use super::observe::Shared;
 use super::{slot, MonitoringService, ServiceRegistry, TokenNetwork, UserDeposit};
 use crate::chain::ViewError;
 use crate::engine::actor::{Actor, Ctx, Event, TxOpts};
-use crate::engine::time::SimTime;
+use crate::engine::time::{Dur, SimTime};
 use crate::protocols::{ActorParams, Spawn};
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolValue};
 use std::collections::BTreeMap;
 
 const GWEI: u128 = 1_000_000_000;
+
+/// Monitor requests for channels the service does not know are kept this long (specs §7, §11).
+pub const PURGE_UNKNOWN_AFTER: Dur = Dur::mins(15);
 
 impl ActorParams for MonitorParams {
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
@@ -26,6 +29,7 @@ impl ActorParams for MonitorParams {
             s: shared,
             domain,
             requests: BTreeMap::new(),
+            unknown_since: BTreeMap::new(),
             channels: BTreeMap::new(),
             actions: BTreeMap::new(),
             next_tag: 1,
@@ -59,9 +63,19 @@ enum Seen {
 #[derive(Clone, Debug)]
 enum Action {
     Confirmed(Seen),
-    Monitor { id: u64, non_closer: Address },
-    Claim { id: u64 },
+    Monitor {
+        id: u64,
+        non_closer: Address,
+    },
+    Claim {
+        id: u64,
+    },
     ReplayClose,
+    /// Forget the request for (channel, non-closer) if its channel is still unknown.
+    Purge {
+        id: u64,
+        non_closer: Address,
+    },
 }
 
 /// Who made the last update of a channel, as the service saw it.
@@ -88,6 +102,8 @@ pub struct Service {
     domain: Domain,
     /// Newest monitor request per (channel, non-closing participant).
     requests: BTreeMap<(u64, Address), MonitorRequestMsg>,
+    /// Stored requests whose channel was unknown on arrival, with the arrival time.
+    unknown_since: BTreeMap<(u64, Address), SimTime>,
     channels: BTreeMap<u64, Watched>,
     actions: BTreeMap<u64, Action>,
     next_tag: u64,
@@ -138,13 +154,15 @@ impl Service {
         let drop = |this: &mut Self, ctx: &mut Ctx, why: &str| {
             if let Some(st) = this.s.borrow_mut().services.get_mut(&me) {
                 st.requests_dropped += 1;
+                *st.drops.entry(why.to_string()).or_default() += 1;
             }
             this.skip(ctx, why);
         };
         let Ok(mr) = MonitorRequestMsg::abi_decode(body) else {
             return drop(self, ctx, "undecodable_request");
         };
-        let Some((_, nc_signer, reward_signer)) = self.domain.monitor_request_signers(&mr) else {
+        let Some((bp_signer, nc_signer, reward_signer)) = self.domain.monitor_request_signers(&mr)
+        else {
             return drop(self, ctx, "bad_signature");
         };
         if nc_signer != mr.non_closing_participant || reward_signer != nc_signer {
@@ -173,9 +191,177 @@ impl Service {
             mr.reward_amount
         ));
         self.requests.insert(key, mr);
+        self.persist(me);
         if let Some(st) = self.s.borrow_mut().services.get_mut(&me) {
             st.requests_stored += 1;
         }
+        if self.channel_known(ctx, id, bp_signer, nc_signer) {
+            self.unknown_since.remove(&key);
+        } else if let std::collections::btree_map::Entry::Vacant(e) = self.unknown_since.entry(key)
+        {
+            e.insert(ctx.now());
+            let at = ctx.now().plus(PURGE_UNKNOWN_AFTER);
+            self.schedule(
+                ctx,
+                at,
+                Action::Purge {
+                    id,
+                    non_closer: key.1,
+                },
+            );
+        }
+    }
+
+    /// Writes the stored requests to the service's database.
+    fn persist(&self, me: Address) {
+        self.s
+            .borrow_mut()
+            .service_requests
+            .insert(me, self.requests.clone());
+    }
+
+    /// After a restart: for the channels it holds requests for, rebuild from the chain what
+    /// the lost events said (closed, last update, a reward record of its own) and schedule
+    /// the monitor or claim actions again.
+    fn catch_up(&mut self, ctx: &mut Ctx) {
+        let (chain, tn, msc) = self.chain();
+        let me = ctx.address();
+        let ids: Vec<u64> = self.requests.keys().map(|(id, _)| *id).collect();
+        let mut done = Vec::new();
+        for id in ids {
+            if done.contains(&id) {
+                continue;
+            }
+            done.push(id);
+            let Some((a, b)) = self
+                .s
+                .borrow()
+                .channels
+                .get(&id)
+                .map(|c| (c.a.address, c.b.address))
+            else {
+                continue;
+            };
+            let state = ctx
+                .view(
+                    chain,
+                    tn,
+                    &TokenNetwork::getChannelStateCall {
+                        channel_identifier: U256::from(id),
+                        participant1: a,
+                        participant2: b,
+                    },
+                )
+                .unwrap_or(0);
+            let rid = super::observe::reward_identifier(id, tn);
+            let record = ctx
+                .view(chain, msc, &MonitoringService::rewardsCall(rid))
+                .ok()
+                .filter(|r| r.monitoring_service_address != Address::ZERO);
+            if state == 2 {
+                let mut closer = None;
+                let mut slot_nonce = U256::ZERO;
+                for (p, q) in [(a, b), (b, a)] {
+                    if let Ok(info) = ctx.view(
+                        chain,
+                        tn,
+                        &TokenNetwork::getChannelParticipantInfoCall {
+                            channel_identifier: U256::from(id),
+                            participant: p,
+                            partner: q,
+                        },
+                    ) {
+                        if info.is_the_closer {
+                            closer = Some(p);
+                            slot_nonce = info.nonce;
+                        }
+                    }
+                }
+                let Some(closer) = closer else { continue };
+                let block = self.confirmed_head(ctx);
+                self.on_confirmed(ctx, Seen::Closed { id, closer, block });
+                if !slot_nonce.is_zero() {
+                    let by = match &record {
+                        Some(r) if r.nonce == slot_nonce => {
+                            Updater::Service(r.monitoring_service_address)
+                        }
+                        _ => Updater::NonCloser,
+                    };
+                    if by == Updater::Service(me) {
+                        self.on_confirmed(
+                            ctx,
+                            Seen::Monitored {
+                                id,
+                                nonce: slot_nonce,
+                                ms: me,
+                            },
+                        );
+                    } else {
+                        self.channels.entry(id).or_default().last_update = Some((by, slot_nonce));
+                    }
+                }
+            } else if state != 1
+                && record
+                    .as_ref()
+                    .is_some_and(|r| r.monitoring_service_address == me)
+            {
+                // Settled with a record of its own still unpaid: claim it.
+                let nonce = record.map(|r| r.nonce).unwrap_or_default();
+                let w = self.channels.entry(id).or_default();
+                w.last_update = Some((Updater::Service(me), nonce));
+                w.settled = true;
+                let at = ctx.now();
+                self.schedule(ctx, at, Action::Claim { id });
+            }
+        }
+    }
+
+    /// Whether the channel a request names exists: a close of it was seen, or the token
+    /// network has it as the live channel of the request's two signers.
+    fn channel_known(&self, ctx: &mut Ctx, id: u64, p1: Address, p2: Address) -> bool {
+        if self.channels.contains_key(&id) {
+            return true;
+        }
+        if p1 == p2 {
+            return false;
+        }
+        let (chain, tn, _) = self.chain();
+        ctx.view(
+            chain,
+            tn,
+            &TokenNetwork::getChannelIdentifierCall {
+                participant: p1,
+                partner: p2,
+            },
+        )
+        .is_ok_and(|live| live == U256::from(id))
+    }
+
+    /// Drops a request whose channel is still unknown 15 minutes after it arrived.
+    fn purge(&mut self, ctx: &mut Ctx, id: u64, non_closer: Address) {
+        let key = (id, non_closer);
+        if !self.unknown_since.contains_key(&key) {
+            return;
+        }
+        self.unknown_since.remove(&key);
+        let Some(mr) = self.requests.get(&key) else {
+            return;
+        };
+        let signers = self.domain.monitor_request_signers(mr);
+        let known = signers.is_some_and(|(p1, p2, _)| self.channel_known(ctx, id, p1, p2));
+        if known {
+            return;
+        }
+        self.requests.remove(&key);
+        let me = ctx.address();
+        self.persist(me);
+        if let Some(st) = self.s.borrow_mut().services.get_mut(&me) {
+            st.requests_purged += 1;
+        }
+        ctx.note(format!(
+            "{} channel {id} non_closer {non_closer}",
+            super::query::PURGED_NOTE
+        ));
     }
 
     fn on_log(
@@ -414,13 +600,19 @@ impl Service {
             }
         }
         let udc = self.s.borrow().udc;
-        let effective = ctx
+        let latest = ctx
             .view(
                 chain,
                 udc,
                 &UserDeposit::effectiveBalanceCall { owner_: non_closer },
             )
             .unwrap_or_default();
+        // Pessimistic: the smaller of the latest and the confirmed block's effective balance.
+        let confirmed = self
+            .s
+            .borrow()
+            .effective_udc_at(non_closer, self.confirmed_head(ctx));
+        let effective = latest.min(confirmed);
         // 1.1 × reward, in integers.
         if effective * U256::from(10u64) < mr.reward_amount * U256::from(11u64) {
             self.skip(ctx, "deposit_too_low");
@@ -469,15 +661,11 @@ impl Service {
             st.monitors_sent += 1;
         }
         ctx.note(format!("monitoring channel {id} with nonce {}", bp.nonce));
-        ctx.send_tx_with(
-            chain,
-            Some(msc),
-            data.into(),
-            TxOpts {
-                tip: self.p.tip_gwei as u128 * GWEI,
-                ..TxOpts::default()
-            },
-        );
+        let opts = TxOpts {
+            tip: self.p.tip_gwei as u128 * GWEI,
+            ..TxOpts::default()
+        };
+        submit(&self.s, ctx, msc, data, opts);
     }
 
     fn claim(&mut self, ctx: &mut Ctx, id: u64) {
@@ -511,7 +699,7 @@ impl Service {
         if mr.reward_amount.is_zero() {
             return self.skip(ctx, "zero_reward");
         }
-        let (chain, tn, msc) = self.chain();
+        let (_, tn, msc) = self.chain();
         let (closing, non_closing) = if mr.non_closing_participant == pa {
             (pb, pa)
         } else {
@@ -539,22 +727,18 @@ impl Service {
         self.channels.entry(id).or_default().claim_sent = true;
         let sends = if self.p.claim_twice { 2 } else { 1 };
         for _ in 0..sends {
-            ctx.send_tx_with(
-                chain,
-                Some(msc),
-                data.clone().into(),
-                TxOpts {
-                    tip: self.p.tip_gwei as u128 * GWEI,
-                    ..TxOpts::default()
-                },
-            );
+            let opts = TxOpts {
+                tip: self.p.tip_gwei as u128 * GWEI,
+                ..TxOpts::default()
+            };
+            submit(&self.s, ctx, msc, data.clone(), opts);
         }
     }
 
     /// Rogue service: closes each channel it holds a request for in the requester's name, using
     /// the requester's type-2 counter-signature as if it were a closing signature.
     fn replay_close(&mut self, ctx: &mut Ctx) {
-        let (chain, tn, _) = self.chain();
+        let (_, tn, _) = self.chain();
         let requests: Vec<MonitorRequestMsg> = self.requests.values().cloned().collect();
         for mr in requests {
             let bp = &mr.balance_proof;
@@ -572,12 +756,23 @@ impl Service {
                 closing_participant_signature: mr.non_closing_signature.clone(),
             };
             ctx.note("trying to close a channel with a type-2 counter-signature");
-            ctx.send_tx(chain, tn, &call);
+            submit(&self.s, ctx, tn, call.abi_encode(), TxOpts::default());
         }
     }
 }
 
 impl Actor for Service {
+    /// A restarted service reloads its stored requests, keeps a valid registration and
+    /// rebuilds from the chain what happened to their channels while it was down.
+    fn restart(&mut self, ctx: &mut Ctx) {
+        let me = ctx.address();
+        if let Some(db) = self.s.borrow().service_requests.get(&me).cloned() {
+            self.requests = db;
+        }
+        self.start(ctx);
+        self.catch_up(ctx);
+    }
+
     fn start(&mut self, ctx: &mut Ctx) {
         let (chain, tn, msc) = self.chain();
         for topic in [
@@ -597,16 +792,29 @@ impl Actor for Service {
         }
         if self.p.register {
             let sr = self.s.borrow().service_registry;
+            // A restarted service keeps a registration that is still valid.
+            let me = ctx.address();
+            let valid = ctx
+                .view(
+                    chain,
+                    sr,
+                    &ServiceRegistry::hasValidRegistrationCall { service: me },
+                )
+                .unwrap_or(false);
+            let pending = ctx
+                .pending_txs(chain)
+                .iter()
+                .any(|p| p.req.from == me && p.req.to == Some(sr));
+            if valid || pending {
+                return;
+            }
             let price = ctx
                 .view(chain, sr, &ServiceRegistry::currentPriceCall {})
                 .unwrap_or_default();
-            ctx.send_tx(
-                chain,
-                sr,
-                &ServiceRegistry::depositCall {
-                    limit_amount: price,
-                },
-            );
+            let call = ServiceRegistry::depositCall {
+                limit_amount: price,
+            };
+            submit(&self.s, ctx, sr, call.abi_encode(), TxOpts::default());
         }
     }
 
@@ -625,6 +833,7 @@ impl Actor for Service {
                     Action::Monitor { id, non_closer } => self.monitor(ctx, id, non_closer),
                     Action::Claim { id } => self.claim(ctx, id),
                     Action::ReplayClose => self.replay_close(ctx),
+                    Action::Purge { id, non_closer } => self.purge(ctx, id, non_closer),
                 }
             }
             _ => {}

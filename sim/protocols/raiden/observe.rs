@@ -9,7 +9,7 @@ use crate::chain::{ChainIdx, TxStatus};
 use crate::check::Probe;
 use crate::engine::actor::ActorId;
 use alloy_primitives::{keccak256, Address, B256, U256};
-use alloy_sol_types::{SolEvent, SolValue};
+use alloy_sol_types::{SolCall, SolEvent, SolValue};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -80,6 +80,8 @@ pub struct ChannelRecord {
     pub settled: Option<SettleRecord>,
     pub reward: Option<RewardRecord>,
     pub claims: Vec<(Address, U256)>,
+    /// Total withdrawn per participant (`ChannelWithdraw`).
+    pub withdrawn: BTreeMap<Address, U256>,
 }
 
 impl ChannelRecord {
@@ -102,6 +104,7 @@ impl ChannelRecord {
             settled: None,
             reward: None,
             claims: Vec::new(),
+            withdrawn: BTreeMap::new(),
         }
     }
 
@@ -116,6 +119,11 @@ impl ChannelRecord {
         }
     }
 
+    /// What `who` has withdrawn from the channel so far.
+    pub fn withdrawn_by(&self, who: Address) -> U256 {
+        self.withdrawn.get(&who).copied().unwrap_or_default()
+    }
+
     pub fn party(&self, who: Address) -> Option<&Party> {
         if who == self.a.address {
             Some(&self.a)
@@ -125,6 +133,26 @@ impl ChannelRecord {
             None
         }
     }
+}
+
+/// What a transaction sent by a Raiden actor called, recorded when it was submitted (its
+/// calldata is public).
+#[derive(Debug, Clone)]
+pub struct TxCall {
+    /// `Contract.function` as the trace names it.
+    pub function: String,
+    /// The channel it concerns, when it concerns one.
+    pub channel: Option<u64>,
+}
+
+/// Gas and outcome of one included transaction that concerned a channel.
+#[derive(Debug, Clone)]
+pub struct ChannelTx {
+    pub sender: Address,
+    pub function: String,
+    pub ok: bool,
+    pub reason: String,
+    pub cost_wei: U256,
 }
 
 /// A Raiden actor known at genesis.
@@ -148,6 +176,10 @@ pub struct ServiceStats {
     pub rewards: U256,
     pub gas_wei: U256,
     pub skipped: BTreeMap<String, u64>,
+    /// Monitor requests dropped at intake, by rule.
+    pub drops: BTreeMap<String, u64>,
+    /// Stored requests forgotten because their channel stayed unknown for 15 minutes.
+    pub requests_purged: u64,
 }
 
 /// A newest balance proof one participant holds from its partner.
@@ -195,6 +227,26 @@ pub struct RaidenState {
     pub gas_wei: BTreeMap<String, U256>,
     /// Invariant violations found in the block just ingested, by invariant name.
     pub fresh: BTreeMap<&'static str, String>,
+    /// Each participant's UserDeposit effective balance after every block that changed it:
+    /// the chain's history, as an archive node would answer a view at an older block.
+    pub udc_effective: BTreeMap<Address, Vec<(u64, U256)>>,
+    /// Function and channel of every transaction Raiden actors submitted, by hash.
+    pub tx_calls: BTreeMap<B256, TxCall>,
+    /// Gas (wei) by (actor name, function, succeeded).
+    pub gas_by_function: BTreeMap<(String, String, bool), U256>,
+    /// Included transactions per channel.
+    pub channel_txs: BTreeMap<u64, Vec<ChannelTx>>,
+    /// Owners who planned a UserDeposit withdraw.
+    pub withdraw_planned: BTreeSet<Address>,
+    /// Registration deposits paid, by service.
+    pub registrations: BTreeMap<Address, U256>,
+    /// Peak of Σ outstanding promised rewards / UserDeposit balance, by client.
+    pub overcommitment_peak: BTreeMap<Address, f64>,
+    /// Each participant's own database, which survives a crash of its process.
+    pub nodes: BTreeMap<Address, super::node_db::NodeDb>,
+    /// Each monitoring service's stored requests, which survive a crash of its process.
+    pub service_requests:
+        BTreeMap<Address, BTreeMap<(u64, Address), super::messages::MonitorRequestMsg>>,
     last_ingested: Option<u64>,
 }
 
@@ -233,6 +285,15 @@ impl RaidenState {
             reverts: BTreeMap::new(),
             gas_wei: BTreeMap::new(),
             fresh: BTreeMap::new(),
+            udc_effective: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            service_requests: BTreeMap::new(),
+            tx_calls: BTreeMap::new(),
+            gas_by_function: BTreeMap::new(),
+            channel_txs: BTreeMap::new(),
+            withdraw_planned: BTreeSet::new(),
+            registrations: BTreeMap::new(),
+            overcommitment_peak: BTreeMap::new(),
             last_ingested: None,
         }
     }
@@ -277,6 +338,122 @@ impl RaidenState {
         }
     }
 
+    /// `owner`'s UserDeposit effective balance as of block `block` (0 before any deposit).
+    pub fn effective_udc_at(&self, owner: Address, block: u64) -> U256 {
+        self.udc_effective
+            .get(&owner)
+            .and_then(|h| h.iter().rev().find(|(b, _)| *b <= block))
+            .map_or(U256::ZERO, |(_, v)| *v)
+    }
+
+    /// Records the effective balances after block `number` where they changed.
+    fn record_udc(&mut self, probe: &mut Probe, number: u64) {
+        let owners: Vec<Address> = self
+            .actors
+            .iter()
+            .filter(|(_, e)| super::PARTICIPANT_KINDS.contains(&e.kind.as_str()))
+            .map(|(a, _)| *a)
+            .collect();
+        for owner in owners {
+            let Ok(v) = probe.view(
+                self.chain,
+                self.udc,
+                &UserDeposit::effectiveBalanceCall { owner_: owner },
+            ) else {
+                continue;
+            };
+            let history = self.udc_effective.entry(owner).or_default();
+            if history.last().map(|(_, last)| *last) != Some(v) {
+                history.push((number, v));
+            }
+        }
+    }
+
+    /// Σ over a client's unfinished channels of the reward its newest monitor request promises,
+    /// divided by its UserDeposit balance; keeps the peak per client.
+    fn record_overcommitment(&mut self, probe: &mut Probe) {
+        let mut promised: BTreeMap<(Address, u64), (U256, U256)> = BTreeMap::new();
+        for (id, signer, nonce, reward) in &self.reward_proofs {
+            let e = promised.entry((*signer, *id)).or_default();
+            if *nonce >= e.0 {
+                *e = (*nonce, *reward);
+            }
+        }
+        let mut outstanding: BTreeMap<Address, U256> = BTreeMap::new();
+        for ((owner, id), (_, reward)) in promised {
+            let Some(ch) = self.channels.get(&id) else {
+                continue;
+            };
+            let live_record = ch.reward.as_ref().is_some_and(|r| r.sender == owner);
+            let finished = !ch.claims.is_empty() || (ch.settled.is_some() && !live_record);
+            if !finished {
+                *outstanding.entry(owner).or_default() += reward;
+            }
+        }
+        for (owner, sum) in outstanding {
+            if sum.is_zero() {
+                continue;
+            }
+            let Ok(balance) = probe.view(self.chain, self.udc, &UserDeposit::balancesCall(owner))
+            else {
+                continue;
+            };
+            if balance.is_zero() {
+                continue;
+            }
+            let ratio = u256_f64(sum) / u256_f64(balance);
+            let peak = self.overcommitment_peak.entry(owner).or_insert(0.0);
+            if ratio > *peak {
+                *peak = ratio;
+            }
+        }
+    }
+
+    /// Records what a Raiden actor's transaction calls, for gas by function and per channel.
+    pub fn note_tx(&mut self, tx: B256, function: String, to: Option<Address>, data: &[u8]) {
+        let channel = self.channel_of_call(to, data);
+        self.tx_calls.insert(tx, TxCall { function, channel });
+    }
+
+    /// The channel a token network or monitoring service call concerns: its first argument for
+    /// the token network's channel functions and `claimReward`, the participants' live channel
+    /// for `monitor`.
+    fn channel_of_call(&self, to: Option<Address>, data: &[u8]) -> Option<u64> {
+        let to = to?;
+        if data.len() < 4 + 64 {
+            return None;
+        }
+        let word = |i: usize| U256::from_be_slice(&data[4 + 32 * i..4 + 32 * (i + 1)]);
+        let selector: [u8; 4] = data[..4].try_into().ok()?;
+        let first_is_channel = (to == self.tn
+            && [
+                TokenNetwork::closeChannelCall::SELECTOR,
+                TokenNetwork::updateNonClosingBalanceProofCall::SELECTOR,
+                TokenNetwork::settleChannelCall::SELECTOR,
+                TokenNetwork::setTotalDepositCall::SELECTOR,
+                TokenNetwork::setTotalWithdrawCall::SELECTOR,
+                TokenNetwork::cooperativeSettleCall::SELECTOR,
+                TokenNetwork::unlockCall::SELECTOR,
+            ]
+            .contains(&selector))
+            || (to == self.msc && selector == MonitoringService::claimRewardCall::SELECTOR);
+        if first_is_channel {
+            let id = word(0);
+            return (id <= U256::from(u64::MAX)).then(|| id.to::<u64>());
+        }
+        if to == self.msc && selector == MonitoringService::monitorCall::SELECTOR {
+            let as_address = |w: U256| Address::from_word(B256::from(w));
+            let (p, q) = (as_address(word(0)), as_address(word(1)));
+            return self
+                .channels
+                .values()
+                .rev()
+                .find(|c| c.party(p).is_some() && c.party(q).is_some() && p != q)
+                .map(|c| c.id);
+        }
+        None
+    }
+
     /// Channel whose reward identifier is `rid`.
     pub fn channel_by_reward_id(&self, rid: B256) -> Option<u64> {
         self.channels
@@ -301,6 +478,7 @@ impl RaidenState {
         let receipts = block.receipts.clone();
         self.last_ingested = Some(header.number);
         self.fresh.clear();
+        self.record_udc(probe, header.number);
         let clock = if self.blocks_mode {
             header.number
         } else {
@@ -311,6 +489,27 @@ impl RaidenState {
             let cost = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
             if self.actors.contains_key(&r.from) {
                 *self.gas_wei.entry(name.clone()).or_default() += cost;
+            }
+            if let Some(call) = self.tx_calls.get(&r.tx).cloned() {
+                let ok = r.status.is_success();
+                *self
+                    .gas_by_function
+                    .entry((name.clone(), call.function.clone(), ok))
+                    .or_default() += cost;
+                if let Some(id) = call.channel {
+                    let reason = match &r.status {
+                        TxStatus::Success => String::new(),
+                        TxStatus::Revert(d) => probe.revert_reason(d),
+                        TxStatus::Halt(h) => h.clone(),
+                    };
+                    self.channel_txs.entry(id).or_default().push(ChannelTx {
+                        sender: r.from,
+                        function: call.function,
+                        ok,
+                        reason,
+                        cost_wei: cost,
+                    });
+                }
             }
             let to_msc = r.to == Some(self.msc);
             if let Some(s) = self.services.get_mut(&r.from) {
@@ -344,6 +543,7 @@ impl RaidenState {
                 self.on_log(probe, &header, clock, r.from, log);
             }
         }
+        self.record_overcommitment(probe);
     }
 
     fn on_log(
@@ -383,6 +583,34 @@ impl RaidenState {
                     return;
                 };
                 self.on_settle(probe, header, clock, t_ms, e);
+            } else if topic0 == TokenNetwork::ChannelWithdraw::SIGNATURE_HASH {
+                let Ok(e) = TokenNetwork::ChannelWithdraw::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) else {
+                    return;
+                };
+                if let Some(ch) = self.channels.get_mut(&e.channel_identifier.to::<u64>()) {
+                    ch.withdrawn.insert(e.participant, e.total_withdraw);
+                }
+            }
+        } else if log.address == self.udc {
+            if topic0 == UserDeposit::WithdrawPlanned::SIGNATURE_HASH {
+                if let Ok(e) = UserDeposit::WithdrawPlanned::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) {
+                    self.withdraw_planned.insert(e.withdrawer);
+                }
+            }
+        } else if log.address == self.service_registry {
+            if topic0 == super::ServiceRegistry::RegisteredService::SIGNATURE_HASH {
+                if let Ok(e) = super::ServiceRegistry::RegisteredService::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) {
+                    *self.registrations.entry(e.service).or_default() += e.deposit_amount;
+                }
             }
         } else if log.address == self.msc {
             if topic0 == MonitoringService::NewBalanceProofReceived::SIGNATURE_HASH {
@@ -690,7 +918,9 @@ impl RaidenState {
             return;
         };
         let mut problems: Vec<(&'static str, String)> = Vec::new();
-        let tad = ch.a.deposit + ch.b.deposit;
+        let tad = (ch.a.deposit + ch.b.deposit)
+            .saturating_sub(ch.withdrawn_by(ch.a.address))
+            .saturating_sub(ch.withdrawn_by(ch.b.address));
         let paid = e.participant1_amount + e.participant2_amount;
         if paid + left != tad || e.participant1_amount > tad || e.participant2_amount > tad {
             problems.push((
@@ -722,11 +952,13 @@ impl RaidenState {
             let want = expected_payout(
                 Side {
                     deposit: me.deposit,
+                    withdrawn: ch.withdrawn_by(me.address),
                     transferred: from_me.map_or(U256::ZERO, |h| h.transferred),
                     ..Side::default()
                 },
                 Side {
                     deposit: partner.deposit,
+                    withdrawn: ch.withdrawn_by(partner.address),
                     transferred: from_partner.map_or(U256::ZERO, |h| h.transferred),
                     ..Side::default()
                 },
@@ -786,7 +1018,33 @@ impl RaidenState {
     }
 }
 
+/// A token amount in base units as a float.
+pub fn u256_f64(v: U256) -> f64 {
+    v.to_string().parse().unwrap_or(f64::MAX)
+}
+
 /// `keccak256(uint256 channel_identifier ‖ address token_network)`.
 pub fn reward_identifier(channel: u64, tn: Address) -> B256 {
     keccak256((U256::from(channel), tn).abi_encode_packed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_deposit_history_answers_for_older_blocks() {
+        let mut s = RaidenState::new(ChainIdx(0), 1, 12_000, 0, false, 240);
+        let owner = Address::with_last_byte(7);
+        s.udc_effective
+            .insert(owner, vec![(3, U256::from(20u64)), (9, U256::from(5u64))]);
+        assert_eq!(s.effective_udc_at(owner, 2), U256::ZERO);
+        assert_eq!(s.effective_udc_at(owner, 3), U256::from(20u64));
+        assert_eq!(s.effective_udc_at(owner, 8), U256::from(20u64));
+        assert_eq!(s.effective_udc_at(owner, 9), U256::from(5u64));
+        assert_eq!(
+            s.effective_udc_at(Address::with_last_byte(8), 100),
+            U256::ZERO
+        );
+    }
 }

@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Prefix of the note a service leaves when it stores a monitor request.
 pub const STORED_NOTE: &str = "stored monitor request:";
+/// Prefix of the note a service leaves when it purges a request whose channel stayed unknown.
+pub const PURGED_NOTE: &str = "purged monitor request:";
 /// Prefix of the note a service leaves right before it sends `monitor`.
 pub const MONITOR_NOTE: &str = "monitoring channel ";
 
@@ -73,6 +75,16 @@ fn parse_stored(t: u64, text: &str) -> Option<Stored> {
     })
 }
 
+/// Parses `purged monitor request: channel 1 non_closer 0x..` into (channel, non-closer).
+fn parse_purged(text: &str) -> Option<(u64, String)> {
+    let rest = text.strip_prefix(PURGED_NOTE)?;
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    match words.as_slice() {
+        ["channel", c, "non_closer", n, ..] => Some((c.parse().ok()?, n.to_string())),
+        _ => None,
+    }
+}
+
 /// Parses `monitoring channel 1 with nonce 5`.
 fn parse_monitoring(text: &str) -> Option<(u64, u64)> {
     let rest = text.strip_prefix(MONITOR_NOTE)?;
@@ -101,6 +113,7 @@ pub fn query(header: &Header, records: &[Record], q: Query, f: &Filter) -> Value
         .map(|c| c.address);
     let until = f.at_ms.unwrap_or(u64::MAX);
     let mut stored: BTreeMap<u32, Vec<Stored>> = BTreeMap::new();
+    let mut purged: BTreeMap<(u32, u64, String), u64> = BTreeMap::new();
     let mut sent: BTreeMap<u32, Vec<Sent>> = BTreeMap::new();
     let mut announced: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     let mut by_tx: BTreeMap<B256, (u32, usize)> = BTreeMap::new();
@@ -113,6 +126,8 @@ pub fn query(header: &Header, records: &[Record], q: Query, f: &Filter) -> Value
             Record::Note { t, actor, text } if services.contains_key(actor) => {
                 if let Some(s) = parse_stored(*t, text) {
                     stored.entry(*actor).or_default().push(s);
+                } else if let Some((channel, non_closer)) = parse_purged(text) {
+                    purged.insert((*actor, channel, non_closer), *t);
                 } else if let Some(m) = parse_monitoring(text) {
                     announced.insert(*actor, m);
                 }
@@ -180,6 +195,10 @@ pub fn query(header: &Header, records: &[Record], q: Query, f: &Filter) -> Value
                     newest.insert((s.channel, s.non_closer.clone()), s);
                 }
                 for s in newest.values() {
+                    let key = (*actor, s.channel, s.non_closer.clone());
+                    if purged.get(&key).is_some_and(|t| *t >= s.t) {
+                        continue;
+                    }
                     out.push(json!({
                         "ms": services[actor].0,
                         "token_network": token_network.map(|a| a.to_string()),
@@ -259,6 +278,10 @@ mod tests {
             Some((4, 2))
         );
         assert!(parse_stored(0, "something else").is_none());
+        assert_eq!(
+            parse_purged("purged monitor request: channel 9 non_closer 0xcd"),
+            Some((9, "0xcd".to_string()))
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pragma solidity 0.8.37;
 library RaidenMessages {
     uint256 internal constant BALANCE_PROOF = 1;
     uint256 internal constant BALANCE_PROOF_UPDATE = 2;
+    uint256 internal constant WITHDRAW = 3;
     uint256 internal constant MS_REWARD = 6;
 
     /// @dev Largest s of a low-s secp256k1 signature (n / 2).
@@ -58,6 +59,31 @@ library RaidenMessages {
                 nonce,
                 additional_hash,
                 signature
+            )
+        );
+    }
+
+    /// @notice The 200-byte withdraw message both participants sign: the channel's
+    ///         token network, chain id, type 3 and id, then who withdraws, the new total and the
+    ///         time (blocks mode: block) until which it may be submitted.
+    function withdrawHash(
+        address token_network,
+        uint256 chain_id,
+        uint256 channel_identifier,
+        address participant,
+        uint256 total_withdraw,
+        uint256 withdrawable_until
+    ) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encodePacked(
+                "\x19Ethereum Signed Message:\n200",
+                token_network,
+                chain_id,
+                WITHDRAW,
+                channel_identifier,
+                participant,
+                total_withdraw,
+                withdrawable_until
             )
         );
     }

@@ -39,6 +39,16 @@ contract TokenNetwork {
         uint256 locked_amount;
     }
 
+    /// @notice One participant's withdraw as both participants signed it (type 3, 200 bytes):
+    ///         `participant_signature` by the participant, `partner_signature` by its partner.
+    struct WithdrawInput {
+        address participant;
+        uint256 total_withdraw;
+        uint256 withdrawable_until;
+        bytes participant_signature;
+        bytes partner_signature;
+    }
+
     /// @dev One side of a settlement as the caller states it.
     struct SettlementSide {
         address participant;
@@ -54,6 +64,7 @@ contract TokenNetwork {
     uint256 public constant DEFECT_TYPE_IGNORED = 4;
     uint256 public constant DEFECT_IGNORES_TRANSFERS = 8;
     uint256 public constant DEFECT_OVERPAYS = 128;
+    uint256 public constant DEFECT_UNORDERED_SETTLE = 256;
 
     IERC20 public immutable token;
     SecretRegistry public immutable secret_registry;
@@ -83,6 +94,7 @@ contract TokenNetwork {
     event ChannelClosed(
         uint256 indexed channel_identifier, address indexed closing_participant, uint256 indexed nonce, bytes32 balance_hash
     );
+    event ChannelWithdraw(uint256 indexed channel_identifier, address indexed participant, uint256 total_withdraw);
     event NonClosingBalanceProofUpdated(
         uint256 indexed channel_identifier, address indexed closing_participant, uint256 indexed nonce, bytes32 balance_hash
     );
@@ -178,6 +190,92 @@ contract TokenNetwork {
         p.deposit = total_deposit;
         require(token.transferFrom(msg.sender, address(this), added), "token transfer failed");
         emit ChannelNewDeposit(channel_identifier, participant, total_deposit);
+    }
+
+    // ---- withdraw and cooperative settle ----------------------------------------------------
+
+    /// @notice Raises `participant`'s total withdrawn amount of an open channel to
+    ///         `total_withdraw` and pays it the difference. Both participants sign the same
+    ///         withdraw message; the partner is the signer of `partner_signature`. Anyone may
+    ///         submit it while `now < withdrawable_until`.
+    function setTotalWithdraw(
+        uint256 channel_identifier,
+        address participant,
+        uint256 total_withdraw,
+        uint256 withdrawable_until,
+        bytes calldata participant_signature,
+        bytes calldata partner_signature
+    ) external {
+        require(channels[channel_identifier].state == ChannelState.Opened, "channel not open");
+        require(total_withdraw > 0, "total withdraw is zero");
+        uint256 current = _withdraw(
+            channel_identifier,
+            WithdrawInput(
+                participant, total_withdraw, withdrawable_until, participant_signature, partner_signature
+            )
+        );
+        require(current > 0, "withdraw amount did not increase");
+        emit ChannelWithdraw(channel_identifier, participant, total_withdraw);
+        require(token.transfer(participant, current), "token transfer failed");
+    }
+
+    /// @notice Closes and pays out an open channel at once, with each participant's final
+    ///         withdraw signed by both. The two totals must add up to the two deposits; each
+    ///         participant receives its total minus what it already withdrew.
+    function cooperativeSettle(uint256 channel_identifier, WithdrawInput memory data1, WithdrawInput memory data2)
+        external
+    {
+        require(
+            channel_identifier == getChannelIdentifier(data1.participant, data2.participant), "channel id mismatch"
+        );
+        Channel storage channel = channels[channel_identifier];
+        require(channel.state == ChannelState.Opened, "channel not open");
+        uint256 total_deposit =
+            channel.participants[data1.participant].deposit + channel.participants[data2.participant].deposit;
+        require(total_deposit == data1.total_withdraw + data2.total_withdraw, "incomplete amounts");
+        uint256 amount1 = _withdraw(channel_identifier, data1);
+        uint256 amount2 = _withdraw(channel_identifier, data2);
+
+        delete channel.participants[data1.participant];
+        delete channel.participants[data2.participant];
+        delete channels[channel_identifier];
+        delete settleable_after[channel_identifier];
+        delete participants_hash_to_channel_identifier[getParticipantsHash(data1.participant, data2.participant)];
+
+        emit ChannelSettled(channel_identifier, data1.participant, amount1, bytes32(0), data2.participant, amount2, bytes32(0));
+        if (amount1 > 0) {
+            require(token.transfer(data1.participant, amount1), "token transfer failed");
+        }
+        if (amount2 > 0) {
+            require(token.transfer(data2.participant, amount2), "token transfer failed");
+        }
+    }
+
+    /// @dev Checks a withdraw signed by both participants of this channel and records the new
+    ///      total; returns the amount to pay now. A zero total in a cooperative settle needs no
+    ///      signatures (the partner's input carries this participant's consent).
+    function _withdraw(uint256 channel_identifier, WithdrawInput memory w) internal returns (uint256) {
+        Channel storage channel = channels[channel_identifier];
+        Participant storage p = channel.participants[w.participant];
+        require(w.total_withdraw >= p.withdrawn_amount, "withdraw amount decreased");
+        if (w.total_withdraw == 0) {
+            return 0;
+        }
+        require(_now() < w.withdrawable_until, "withdraw expired");
+        bytes32 digest = RaidenMessages.withdrawHash(
+            address(this), chain_id, channel_identifier, w.participant, w.total_withdraw, w.withdrawable_until
+        );
+        address partner = RaidenMessages.recover(digest, w.partner_signature, reject_high_s);
+        require(channel_identifier == getChannelIdentifier(w.participant, partner), "channel id mismatch");
+        require(
+            RaidenMessages.recover(digest, w.participant_signature, reject_high_s) == w.participant,
+            "invalid participant signature"
+        );
+        Participant storage q = channel.participants[partner];
+        require(w.total_withdraw + q.withdrawn_amount <= p.deposit + q.deposit, "withdraw > deposit");
+        uint256 current = w.total_withdraw - p.withdrawn_amount;
+        p.withdrawn_amount = w.total_withdraw;
+        return current;
     }
 
     // ---- close and update ------------------------------------------------------------------
@@ -329,9 +427,15 @@ contract TokenNetwork {
         Participant storage p2 = channel.participants[s2.participant];
         _verifyBalanceHash(p1.balance_hash, s1);
         _verifyBalanceHash(p2.balance_hash, s2);
-        require(
-            satAdd(s2.transferred, s2.locked) >= satAdd(s1.transferred, s1.locked), "transfers not ordered"
-        );
+        if (defects & DEFECT_UNORDERED_SETTLE == 0) {
+            require(
+                satAdd(s2.transferred, s2.locked) >= satAdd(s1.transferred, s1.locked), "transfers not ordered"
+            );
+        } else {
+            require(
+                satAdd(s2.transferred, s2.locked) <= satAdd(s1.transferred, s1.locked), "transfers not ordered"
+            );
+        }
 
         uint256 t2 = s2.transferred;
         if (defects & DEFECT_IGNORES_TRANSFERS != 0) {
