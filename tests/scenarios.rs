@@ -73,6 +73,8 @@ scenarios! {
     bold_two_levels_evil_first => "bold-two-levels-evil-first",
     quickstart => "quickstart",
     avs_replica_flow => "avs-replica-flow",
+    avs_replica_reorder => "avs-replica-reorder",
+    avs_replica_reorder_intended => "avs-replica-reorder-intended",
     avs_bridge_delay => "avs-bridge-delay",
     avs_challenge_faithful => "avs-challenge-faithful",
     avs_challenge_slash => "avs-challenge-slash",

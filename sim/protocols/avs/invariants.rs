@@ -34,7 +34,7 @@ pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
 }
 
 /// Registry data of one epoch: threshold and (key, weight) per operator.
-type EpochData = (U256, Vec<(Address, U256)>);
+type EpochData = super::book::ReplicaData;
 
 fn read_epoch(
     probe: &mut Probe,
@@ -244,6 +244,15 @@ impl Invariant for ReplicaConsistency {
                 (b.snapshots[&guid].clone(), b.clock, ops)
             };
             let e = snap.epoch;
+            // The replica's whole data for e after this application (for replica liveness).
+            let state = read_epoch(probe, &self.0, Some(snap.remote), e, &all_ops)?;
+            let now = probe.now().ms();
+            self.0
+                .borrow_mut()
+                .replica_states
+                .entry((snap.remote, e))
+                .or_default()
+                .push((now, state));
             if e == 0 || snap.block < clock.grace_start(e - 1) {
                 continue; // early snapshot: the invariant does not apply (Q11)
             }
@@ -277,8 +286,82 @@ impl Invariant for ReplicaConsistency {
     }
 }
 
-/// Invariant 10: every task that reliable operators could carry reaches a stored proof.
+/// Registry weights of one epoch on M, for the liveness premises: threshold, total weight, and
+/// per operator (key set, weight).
+struct EpochWeights {
+    threshold: U256,
+    total: U256,
+    ops: BTreeMap<Address, (bool, U256)>,
+}
+
+fn epoch_weights(probe: &mut Probe, book: &Shared, e: u32) -> Result<EpochWeights, String> {
+    let ops: Vec<Address> = book.borrow().operators.iter().map(|o| o.address).collect();
+    let (threshold, data) = read_epoch(probe, book, None, e, &ops)?;
+    let total = data.iter().map(|d| d.1).sum();
+    let ops = ops
+        .into_iter()
+        .zip(data)
+        .map(|(op, (k, w))| (op, (k != Address::ZERO, w)))
+        .collect();
+    Ok(EpochWeights {
+        threshold,
+        total,
+        ops,
+    })
+}
+
+/// Invariant 10 (§11.10): a task reaches a stored proof before its last attempt expires, if
+/// its premises held: the aggregator did not crash, and the honest operators (those that always
+/// answer and refresh) whose last request was answered in time — so they were online,
+/// reachable and their messages arrived — hold, with keys and weights set, at least
+/// `max(threshold[e], > 2/3 of the total weight)` in every epoch `e` the task spanned (and
+/// `threshold[e] > 0` when the registry requires it). Tasks whose premises failed are counted
+/// in `avs.tasks_premise_unmet`, not judged.
 struct TaskLiveness(Shared);
+
+/// Failed tasks whose §11.10 premises held (the invariant's subjects), and those whose did not.
+fn judged_tasks(probe: &mut Probe, book: &Shared) -> Result<(Vec<u64>, usize), String> {
+    let (failed, reliable, nonzero) = {
+        let b = book.borrow();
+        let failed: Vec<_> = b.tasks.values().filter(|t| t.failed).cloned().collect();
+        (
+            failed,
+            b.reliable.clone(),
+            b.quirks.require_nonzero_threshold,
+        )
+    };
+    let mut cache: BTreeMap<u32, EpochWeights> = BTreeMap::new();
+    let mut judged = Vec::new();
+    let mut unmet = 0;
+    for t in failed {
+        let mut held = true;
+        for e in t.first_epoch..=t.last_epoch {
+            if let std::collections::btree_map::Entry::Vacant(v) = cache.entry(e) {
+                v.insert(epoch_weights(probe, book, e)?);
+            }
+            let w = &cache[&e];
+            let good: U256 = t
+                .asks
+                .iter()
+                .filter(|(op, ask)| ask.1 && reliable.contains(op))
+                .filter_map(|(op, _)| w.ops.get(op))
+                .filter(|(keyed, _)| *keyed)
+                .map(|(_, weight)| *weight)
+                .sum();
+            let ok = !good.is_zero()
+                && good >= w.threshold
+                && good * U256::from(3) > w.total * U256::from(2)
+                && (!nonzero || !w.threshold.is_zero());
+            held &= ok;
+        }
+        if held {
+            judged.push(t.issued_ms);
+        } else {
+            unmet += 1;
+        }
+    }
+    Ok((judged, unmet))
+}
 
 impl Invariant for TaskLiveness {
     fn name(&self) -> &str {
@@ -287,25 +370,90 @@ impl Invariant for TaskLiveness {
     fn kind(&self) -> CheckKind {
         CheckKind::Eventually
     }
-    fn check(&mut self, _probe: &mut Probe) -> Result<(), String> {
-        let b = self.0.borrow();
-        let failed: Vec<_> = b
-            .tasks
-            .values()
-            .filter(|t| t.feasible && t.failed)
-            .collect();
+    fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
+        let (failed, _) = judged_tasks(probe, &self.0)?;
         match failed.first() {
             None => Ok(()),
             Some(t) => Err(format!(
-                "{} feasible tasks never reached quorum (first issued at {}ms)",
+                "{} tasks whose premises held never reached quorum (first issued at {t}ms)",
                 failed.len(),
-                t.issued_ms
             )),
         }
     }
 }
 
-/// Invariant 11: every replica holds consistent data for every epoch e ≥ 2 before `start(e)`.
+/// The first time a snapshot of epoch `e` meeting the §11.11 premises reaches remote `i`: taken
+/// once `e` was sealed (`block ≥ graceStart(e−1)`), listing every operator with data for `e` on
+/// M, and delivered by the bridge so that its delivery is included on Rᵢ before `start(e)`.
+/// This generalises "an honest keeper snapshots at graceStart(e−1) and the bridge delay is
+/// < P blocks" to keepers that react later but still in time. `None`: the premises failed
+/// (no keeper snapshot, a partial or early one only, a dropped or late message).
+fn replica_premise(
+    probe: &mut Probe,
+    book: &Shared,
+    i: usize,
+    e: u32,
+) -> Result<Option<u64>, String> {
+    let (snaps, clock, main_ms, remote_ms, ops) = {
+        let b = book.borrow();
+        let snaps: Vec<_> = b
+            .snapshots
+            .values()
+            .filter(|s| s.remote == i && s.epoch == e)
+            .cloned()
+            .collect();
+        let remote_ms = b.block_ms[&b.remotes[i].chain];
+        let ops: Vec<Address> = b.operators.iter().map(|o| o.address).collect();
+        (snaps, b.clock, b.main_block_ms, remote_ms, ops)
+    };
+    if e == 0 {
+        return Ok(None);
+    }
+    let start_ms = clock.start(e) * main_ms;
+    let (_, data) = read_epoch(probe, book, None, e, &ops)?;
+    let with_data: Vec<Address> = ops
+        .iter()
+        .zip(&data)
+        .filter(|(_, (k, w))| *k != Address::ZERO || !w.is_zero())
+        .map(|(op, _)| *op)
+        .collect();
+    for s in snaps {
+        let Some(due) = s.delivery_ms else { continue };
+        // The delivery lands in the first remote block after it is due.
+        let included = (due / remote_ms + 1) * remote_ms;
+        if s.block >= clock.grace_start(e - 1)
+            && included <= start_ms
+            && with_data.iter().all(|op| s.operators.contains(op))
+        {
+            return Ok(Some(start_ms));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether replica `i`'s data for epoch `e` at time `at` (after the blocks up to then) equal M's
+/// sealed data for `e`, for every operator.
+fn consistent_at(
+    probe: &mut Probe,
+    book: &Shared,
+    i: usize,
+    e: u32,
+    at: u64,
+) -> Result<bool, String> {
+    let ops: Vec<Address> = book.borrow().operators.iter().map(|o| o.address).collect();
+    let on_main = read_epoch(probe, book, None, e, &ops)?;
+    let b = book.borrow();
+    let last = b
+        .replica_states
+        .get(&(i, e))
+        .and_then(|v| v.iter().rev().find(|(t, _)| *t <= at));
+    Ok(matches!(last, Some((_, data)) if *data == on_main))
+}
+
+/// Invariant 11 (§11.11): every replica holds consistent data for every epoch `e ≥ 2` before
+/// `start(e)`, for the epochs whose premises held (see [`replica_premise`]). Epochs whose
+/// premises failed are counted in `avs.replica_epochs_premise_unmet`, and every epoch a replica
+/// was late for, whatever the cause, in `avs.replica_epochs_late`.
 struct ReplicaLiveness(Shared);
 
 impl Invariant for ReplicaLiveness {
@@ -316,23 +464,29 @@ impl Invariant for ReplicaLiveness {
         CheckKind::Eventually
     }
     fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
-        let b = self.0.borrow();
-        let cur = b.clock.current(probe.head(b.main).number);
-        for (i, r) in b.remotes.iter().enumerate() {
+        let (cur, remotes) = {
+            let b = self.0.borrow();
+            let names: Vec<String> = b.remotes.iter().map(|r| r.name.clone()).collect();
+            (b.clock.current(probe.head(b.main).number), names)
+        };
+        for (i, name) in remotes.iter().enumerate() {
             for e in 2..=cur {
-                let start_ms = b.block_time(b.main, b.clock.start(e));
-                match b.first_consistent_ms.get(&(i, e)) {
-                    None => {
-                        return Err(format!("replica {} never consistent for epoch {e}", r.name))
-                    }
-                    Some(t) if *t > start_ms => {
-                        return Err(format!(
-                            "replica {} consistent for epoch {e} only {}ms after its start",
-                            r.name,
+                let Some(start_ms) = replica_premise(probe, &self.0, i, e)? else {
+                    continue;
+                };
+                if !consistent_at(probe, &self.0, i, e, start_ms)? {
+                    let first = self.0.borrow().first_consistent_ms.get(&(i, e)).copied();
+                    return Err(match first {
+                        None => format!("replica {name} never consistent for epoch {e}"),
+                        Some(t) if t > start_ms => format!(
+                            "replica {name} consistent for epoch {e} only {}ms after its start",
                             t - start_ms
-                        ))
-                    }
-                    _ => {}
+                        ),
+                        Some(_) => format!(
+                            "replica {name} held data for epoch {e} that differ from M's at its \
+                             start (a later snapshot overwrote a consistent one)"
+                        ),
+                    });
                 }
             }
         }
@@ -553,6 +707,42 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
             Value::Real(reached as f64 / tasks as f64),
         ));
     }
+    drop(b);
+    if let Ok((judged, unmet)) = judged_tasks(probe, book) {
+        out.push((
+            "avs.tasks_failed_premise_held".to_string(),
+            Value::Int(judged.len() as i128),
+        ));
+        out.push((
+            "avs.tasks_premise_unmet".to_string(),
+            Value::Int(unmet as i128),
+        ));
+    }
+    let (cur, remotes) = {
+        let b = book.borrow();
+        (b.clock.current(probe.head(b.main).number), b.remotes.len())
+    };
+    let (mut late, mut unmet) = (0i128, 0i128);
+    for i in 0..remotes {
+        for e in 2..=cur {
+            let start_ms = {
+                let b = book.borrow();
+                b.block_time(b.main, b.clock.start(e))
+            };
+            if matches!(replica_premise(probe, book, i, e), Ok(None)) {
+                unmet += 1;
+            }
+            if !matches!(consistent_at(probe, book, i, e, start_ms), Ok(true)) {
+                late += 1;
+            }
+        }
+    }
+    out.push(("avs.replica_epochs_late".to_string(), Value::Int(late)));
+    out.push((
+        "avs.replica_epochs_premise_unmet".to_string(),
+        Value::Int(unmet),
+    ));
+    let b = book.borrow();
     let wrong = b.proofs.iter().filter(|p| !p.correct).count() as i128;
     out.push(("avs.proofs".to_string(), Value::Int(b.proofs.len() as i128)));
     out.push(("avs.wrong_proofs_stored".to_string(), Value::Int(wrong)));
