@@ -9,6 +9,9 @@
 //! actor, the keeper, owner, aggregator and operators included: the liveness invariants judge
 //! only the tasks and epochs whose premises held (spec §11.10–11), so a crashed keeper or an
 //! offline operator makes them skip what it broke rather than fail.
+//!
+//! With `--planted` every case also sets the planted bug `planted_off_by_one` (the replica
+//! never writes the last listed operator's weight), which `avs.replica_consistency` catches.
 
 use crate::engine::time::Dur;
 use crate::fuzz::space::{ActorCase, Draw, FuzzSpace, Knob, ProtocolCase, SpaceEnv};
@@ -78,6 +81,15 @@ impl FuzzSpace for AvsSpace {
             ),
             ("open_challenges".to_string(), Knob::Bool(d.chance(0.5))),
         ];
+        let mut params = params;
+        if env.planted {
+            // The planted bug: the replica drops the last listed operator's weight, which
+            // `avs.replica_consistency` must catch at the first complete sealed snapshot.
+            params.push((
+                "flags".to_string(),
+                Knob::text("{ planted_off_by_one: true }"),
+            ));
+        }
 
         // Budget: the core actors, at least one operator, then the extras in a random order.
         let budget = env.max_actors.max(CORE + 1);
