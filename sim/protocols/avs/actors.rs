@@ -40,12 +40,73 @@ fn main_head(ctx: &Ctx, book: &Book) -> u64 {
     ctx.block_number(book.main)
 }
 
-/// Records the gas of an actor's included transaction.
+/// Records the gas of an actor's included transaction, and the bridge fees it paid: BridgeLite
+/// charges its fixed fee for every `MessageSent` (snapshots for the keeper, verification reports
+/// for whoever pays `verifyState`), reported as `avs.bridge_fees_wei.<payer>`.
 pub(crate) fn record_gas(ctx: &mut Ctx, event: &Event) {
     if let Event::Receipt { receipt, .. } = event {
         let name = format!("avs.gas.{}", ctx.name());
         ctx.metric_add(&name, receipt.gas_used as i128);
+        if receipt.status.is_success() {
+            use alloy_sol_types::SolEvent;
+            let sent = receipt
+                .logs
+                .iter()
+                .filter(|l| l.topics.first() == Some(&BridgeLite::MessageSent::SIGNATURE_HASH))
+                .count() as i128;
+            if sent > 0 {
+                let name = format!("avs.bridge_fees_wei.{}", ctx.name());
+                ctx.metric_add(&name, sent * BRIDGE_FEE as i128);
+            }
+        }
     }
+}
+
+/// Why a consumer accepted a proof of a wrong value (spec §12): the registry on its chain had
+/// no threshold for `ref`; the replica accepted what M rejects (stale, early or partial
+/// replica); `ref` was an older epoch than M's current one; a signer's key had leaked; or the
+/// signers simply held the threshold (a coalition).
+fn wrong_acceptance_cause(
+    ctx: &mut Ctx,
+    book: &Shared,
+    chain: ChainIdx,
+    p: &Proof,
+) -> &'static str {
+    let (main, registry, here, clock, leaked) = {
+        let b = book.borrow();
+        (
+            b.main,
+            b.registry,
+            b.registry_on(chain),
+            b.clock,
+            b.leaked_current.clone(),
+        )
+    };
+    let mut data = ViewData {
+        ctx,
+        chain,
+        registry: here,
+    };
+    if data.threshold(p.reference).is_zero() {
+        return "zero_threshold";
+    }
+    if chain != main {
+        let d = digest::digest(book.borrow().domain, &p.state);
+        let call = StakeRegistry::isValidSignatureCall {
+            digest: d,
+            sigData: p.sig_data.clone(),
+        };
+        if ctx.view(main, registry, &call).is_err() {
+            return "replica";
+        }
+    }
+    if p.reference < clock.current(ctx.block_number(main)) {
+        return "stale_epoch";
+    }
+    if p.signers.iter().any(|s| leaked.contains(s)) {
+        return "leaked_key";
+    }
+    "coalition"
 }
 
 /// Registry reads through view calls of an actor.
@@ -1128,6 +1189,10 @@ impl Actor for Consumer {
             for p in proofs {
                 let d = digest::digest(domain, &p.state);
                 let ok = verify(ctx, &self.book, chain, d, &p.sig_data).is_ok();
+                if ok && !p.correct {
+                    let cause = wrong_acceptance_cause(ctx, &self.book, chain, &p);
+                    ctx.metric_add(&format!("avs.wrong_accepted.{cause}"), 1);
+                }
                 let what = match (ok, p.correct) {
                     (true, true) => "accepted",
                     (true, false) => "accepted_wrong",

@@ -693,6 +693,94 @@ impl Invariant for SlashingBounds {
     }
 }
 
+/// Snapshot fates and replica staleness (spec §12): snapshots the bridge dropped, partial ones
+/// (missing an operator with data on M for their epoch), out-of-order ones (delivered after a
+/// snapshot of the same epoch and chain taken later), and the share of main-chain blocks, from
+/// the start of epoch 2, in which a replica's data for the current epoch differed from M's.
+fn snapshot_counts(probe: &mut Probe, book: &Shared) -> Vec<(&'static str, Value)> {
+    let (snaps, ops, clock, main, main_ms, remotes) = {
+        let b = book.borrow();
+        (
+            b.snapshots.values().cloned().collect::<Vec<_>>(),
+            b.operators.iter().map(|o| o.address).collect::<Vec<_>>(),
+            b.clock,
+            b.main,
+            b.main_block_ms,
+            b.remotes.len(),
+        )
+    };
+    let head = probe.head(main).number;
+    let cur = clock.current(head);
+    let mut main_data: BTreeMap<u32, EpochData> = BTreeMap::new();
+    for e in snaps.iter().map(|s| s.epoch).chain(2..=cur) {
+        if let std::collections::btree_map::Entry::Vacant(v) = main_data.entry(e) {
+            match read_epoch(probe, book, None, e, &ops) {
+                Ok(d) => {
+                    v.insert(d);
+                }
+                Err(_) => return Vec::new(),
+            }
+        }
+    }
+    let dropped = snaps.iter().filter(|s| s.delivery_ms.is_none()).count();
+    let partial = snaps
+        .iter()
+        .filter(|s| {
+            let d = &main_data[&s.epoch];
+            ops.iter().zip(&d.1).any(|(op, (k, w))| {
+                (*k != Address::ZERO || !w.is_zero()) && !s.operators.contains(op)
+            })
+        })
+        .count();
+    let out_of_order = snaps
+        .iter()
+        .filter(|a| {
+            snaps.iter().any(|b| {
+                a.remote == b.remote
+                    && a.epoch == b.epoch
+                    && a.block < b.block
+                    && matches!((a.delivery_ms, b.delivery_ms), (Some(x), Some(y)) if x > y)
+            })
+        })
+        .count();
+    let (mut stale, mut blocks) = (0u64, 0u64);
+    {
+        let b = book.borrow();
+        for i in 0..remotes {
+            for n in clock.start(2.min(cur))..=head {
+                let e = clock.current(n);
+                if e < 2 {
+                    continue;
+                }
+                blocks += 1;
+                let t = n * main_ms;
+                let state = b
+                    .replica_states
+                    .get(&(i, e))
+                    .and_then(|v| v.iter().rev().find(|(at, _)| *at <= t));
+                if !matches!(state, Some((_, d)) if *d == main_data[&e]) {
+                    stale += 1;
+                }
+            }
+        }
+    }
+    let mut out = vec![
+        ("avs.snapshots_dropped", Value::Int(dropped as i128)),
+        ("avs.snapshots_partial", Value::Int(partial as i128)),
+        (
+            "avs.snapshots_out_of_order",
+            Value::Int(out_of_order as i128),
+        ),
+    ];
+    if blocks > 0 {
+        out.push((
+            "avs.replica_stale_block_share",
+            Value::Real(stale as f64 / blocks as f64),
+        ));
+    }
+    out
+}
+
 /// End-of-run metrics.
 pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> {
     let b = book.borrow();
@@ -738,6 +826,9 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
         }
     }
     out.push(("avs.replica_epochs_late".to_string(), Value::Int(late)));
+    for (name, value) in snapshot_counts(probe, book) {
+        out.push((name.to_string(), value));
+    }
     out.push((
         "avs.replica_epochs_premise_unmet".to_string(),
         Value::Int(unmet),
