@@ -86,6 +86,8 @@ scenarios! {
     avs_griefing_lazy => "avs-griefing-lazy",
     avs_key_thief => "avs-key-thief",
     avs_key_thief_intended => "avs-key-thief-intended",
+    avs_late_challenge => "avs-late-challenge",
+    avs_late_challenge_intended => "avs-late-challenge-intended",
     avs_partial_snapshot => "avs-partial-snapshot",
     avs_partial_snapshot_intended => "avs-partial-snapshot-intended",
     avs_remote_challenge => "avs-remote-challenge",

@@ -928,6 +928,33 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
         let tokens = wei.to::<u128>() as f64 / super::book::TOKEN as f64;
         out.push((format!("avs.rewards.{name}.e{e}"), Value::Real(tokens)));
     }
+    // Bonds (§12 economics): still open (stuck when never resolvable, Q7/Q17), trapped (Q16)
+    // and swept to the treasury, in wei.
+    {
+        use alloy_sol_types::SolCall;
+        let (main, r) = (b.main, b.resolver);
+        for (name, data) in [
+            (
+                "avs.bonds_open_wei",
+                DisputeResolver::openBondsCall {}.abi_encode(),
+            ),
+            (
+                "avs.bonds_trapped_wei",
+                DisputeResolver::trappedCall {}.abi_encode(),
+            ),
+            (
+                "avs.bonds_treasury_wei",
+                DisputeResolver::treasuryCall {}.abi_encode(),
+            ),
+        ] {
+            if let Ok(out_bytes) = probe.view_raw(main, r, data.into()) {
+                if out_bytes.len() >= 32 {
+                    let v = U256::from_be_slice(&out_bytes[..32]);
+                    out.push((name.to_string(), Value::Int(v.to::<u128>() as i128)));
+                }
+            }
+        }
+    }
     out.push(("avs.final_epoch".to_string(), Value::Int(cur as i128)));
     for (name, on) in b.quirks.listing() {
         out.push((format!("avs.flag.{name}"), Value::Int(on as i128)));
