@@ -76,6 +76,8 @@ scenarios! {
     avs_replica_reorder => "avs-replica-reorder",
     avs_replica_reorder_intended => "avs-replica-reorder-intended",
     avs_bridge_delay => "avs-bridge-delay",
+    avs_challenge_deadline => "avs-challenge-deadline",
+    avs_challenge_deadline_intended => "avs-challenge-deadline-intended",
     avs_challenge_faithful => "avs-challenge-faithful",
     avs_challenge_slash => "avs-challenge-slash",
     avs_coalition_below => "avs-coalition-below",
