@@ -81,6 +81,7 @@ scenarios! {
     avs_challenge_faithful => "avs-challenge-faithful",
     avs_challenge_slash => "avs-challenge-slash",
     avs_coalition_below => "avs-coalition-below",
+    avs_consumer_staleness => "avs-consumer-staleness",
     avs_deregistration_grace => "avs-deregistration-grace",
     avs_early_snapshot => "avs-early-snapshot",
     avs_forgotten_threshold => "avs-forgotten-threshold",

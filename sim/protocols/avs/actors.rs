@@ -1132,6 +1132,11 @@ pub struct ConsumerParams {
     /// Time between two looks at the proof store.
     #[serde(default = "default_consumer_every")]
     pub every: Dur,
+    /// `consumer_staleness = k` (§6, Q5): also requires `ref ≥ latest − k`, where `latest` is the
+    /// highest epoch it has seen delivered to its chain's replica (tracked itself, since the
+    /// replica's `currentUpdatingEpoch` can move backwards), or M's current epoch on M.
+    #[serde(default)]
+    pub staleness: Option<u32>,
 }
 
 fn default_consumer_every() -> Dur {
@@ -1144,6 +1149,7 @@ impl ActorParams for ConsumerParams {
             params: self.clone(),
             book: book_of(env),
             seen: 0,
+            latest: 0,
         })
     }
 }
@@ -1155,6 +1161,8 @@ pub struct Consumer {
     params: ConsumerParams,
     book: Shared,
     seen: usize,
+    /// Highest epoch seen delivered to its replica (`UpdateProcessed`).
+    latest: u32,
 }
 
 impl Actor for Consumer {
@@ -1168,10 +1176,41 @@ impl Actor for Consumer {
         ] {
             ctx.metric_add(&format!("avs.consumer.{name}.{what}"), 0);
         }
+        if self.params.staleness.is_some() {
+            let receiver = {
+                let b = self.book.borrow();
+                let chain = self.params.chain.as_ref().and_then(|n| ctx.chain(&n.value));
+                b.remotes
+                    .iter()
+                    .find(|r| Some(r.chain) == chain)
+                    .map(|r| (r.chain, r.receiver))
+            };
+            if let Some((chain, receiver)) = receiver {
+                use alloy_sol_types::SolEvent;
+                ctx.subscribe(
+                    chain,
+                    Some(receiver),
+                    Some(RegistryStateReceiver::UpdateProcessed::SIGNATURE_HASH),
+                );
+            }
+        }
+        if self.params.staleness.is_some() {
+            let name = ctx.name().to_string();
+            ctx.metric_add(&format!("avs.consumer.{name}.rejected_stale"), 0);
+        }
         ctx.set_timer(self.params.every, CONSUMER_LOOK);
     }
 
     fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        if let Event::Log { log, .. } = event {
+            use alloy_sol_types::SolEvent;
+            if let Ok(u) = RegistryStateReceiver::UpdateProcessed::decode_raw_log(
+                log.topics.iter().copied(),
+                &log.data,
+            ) {
+                self.latest = self.latest.max(u.epoch);
+            }
+        }
         if let Event::Timer { tag: CONSUMER_LOOK } = event {
             let chain = match &self.params.chain {
                 Some(name) => ctx.chain(&name.value),
@@ -1188,7 +1227,21 @@ impl Actor for Consumer {
             let name = ctx.name().to_string();
             for p in proofs {
                 let d = digest::digest(domain, &p.state);
-                let ok = verify(ctx, &self.book, chain, d, &p.sig_data).is_ok();
+                let mut ok = verify(ctx, &self.book, chain, d, &p.sig_data).is_ok();
+                if let (true, Some(k)) = (ok, self.params.staleness) {
+                    let latest = {
+                        let b = self.book.borrow();
+                        if chain == b.main {
+                            b.clock.current(ctx.block_number(b.main))
+                        } else {
+                            self.latest
+                        }
+                    };
+                    if p.reference.saturating_add(k) < latest {
+                        ok = false;
+                        ctx.metric_add(&format!("avs.consumer.{name}.rejected_stale"), 1);
+                    }
+                }
                 if ok && !p.correct {
                     let cause = wrong_acceptance_cause(ctx, &self.book, chain, &p);
                     ctx.metric_add(&format!("avs.wrong_accepted.{cause}"), 1);
