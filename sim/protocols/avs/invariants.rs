@@ -4,7 +4,7 @@ use super::bindings::*;
 use super::book::Shared;
 use crate::check::{Invariant, Probe};
 use crate::trace::{CheckKind, Value};
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use std::collections::BTreeMap;
 
 pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
@@ -25,6 +25,10 @@ pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
         Box::new(Accountability(shared.clone())),
         Box::new(NonFrameability(shared.clone())),
         Box::new(BondAccounting(shared.clone())),
+        Box::new(MessageIntegrity {
+            book: shared.clone(),
+            applied: std::collections::BTreeSet::new(),
+        }),
         Box::new(SlashingBounds {
             book: shared.clone(),
             last_head: u64::MAX,
@@ -614,6 +618,66 @@ impl Invariant for BondAccounting {
             return Err(format!(
                 "resolver holds {balance} wei, accounts for {owed} (open {open}, credits {credits}, trapped {trapped}, treasury {treasury})"
             ));
+        }
+        Ok(())
+    }
+}
+
+/// Invariant 9 (§11.9): each guid is applied at most once by a replica's receiver (a delivery the
+/// bridge reports as received), and the main-chain verifier accepts reports only from registered
+/// remote verifiers. Read from the logs of every block as it is produced.
+struct MessageIntegrity {
+    book: Shared,
+    applied: std::collections::BTreeSet<(Address, B256)>,
+}
+
+impl Invariant for MessageIntegrity {
+    fn name(&self) -> &str {
+        "avs.message_integrity"
+    }
+    fn kind(&self) -> CheckKind {
+        CheckKind::Always
+    }
+    fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
+        use alloy_sol_types::SolEvent;
+        let Some((_, block)) = probe.last_block() else {
+            return Ok(());
+        };
+        let (receivers, mcv, verifiers) = {
+            let b = self.book.borrow();
+            (
+                b.remotes.iter().map(|r| r.receiver).collect::<Vec<_>>(),
+                b.main_verifier,
+                b.verifiers.values().copied().collect::<Vec<_>>(),
+            )
+        };
+        for r in &block.receipts {
+            if !r.status.is_success() {
+                continue;
+            }
+            for log in &r.logs {
+                if log.topics.first() != Some(&BridgeLite::MessageReceived::SIGNATURE_HASH) {
+                    continue;
+                }
+                let Ok(m) = BridgeLite::MessageReceived::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) else {
+                    continue;
+                };
+                if receivers.contains(&m.receiver) && !self.applied.insert((m.receiver, m.guid)) {
+                    return Err(format!(
+                        "guid {} applied twice by receiver {}",
+                        m.guid, m.receiver
+                    ));
+                }
+                if m.receiver == mcv && !verifiers.contains(&m.from) {
+                    return Err(format!(
+                        "main-chain verifier took a report from unregistered {}",
+                        m.from
+                    ));
+                }
+            }
         }
         Ok(())
     }
