@@ -310,3 +310,35 @@ fn a_time_boxed_campaign_repeats_as_a_counted_one() {
     assert_eq!(counted.coverage, timed.coverage);
     assert_eq!(counted.failures.len(), timed.failures.len());
 }
+
+#[test]
+fn planted_avs_replica_off_by_one_is_found_and_shrunk() {
+    let limits = Limits {
+        planted: true,
+        ..ci_limits()
+    };
+    let c = Campaign {
+        seed: 1,
+        stop: Stop::Cases(1),
+        jobs: 1,
+        limits,
+        shrink_runs: 30,
+    };
+    let targets = campaign::targets(Some("avs"));
+    let rep = campaign::run(&c, &targets, &mut |_| {});
+    let f = rep
+        .failures
+        .iter()
+        .find(|f| f.violation.invariant == "avs.replica_consistency")
+        .expect("the planted off-by-one replica breaks avs.replica_consistency");
+    let s = f.shrunk.as_ref().expect("the first failure is shrunk");
+    assert_eq!(s.violation.invariant, "avs.replica_consistency");
+    // Shrunk to an operator and the keeper whose snapshot the replica mangles, without faults.
+    let size = s.case.size();
+    assert_eq!(size.faults, 0, "shrunk to {size}");
+    assert_eq!(size.actors, 2, "shrunk to {size}");
+    let mut kinds: Vec<&str> = s.case.body.actors.iter().map(|a| a.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["avs.keeper", "avs.operator"]);
+    assert!(s.original.actors > size.actors, "original {}", s.original);
+}

@@ -40,12 +40,73 @@ fn main_head(ctx: &Ctx, book: &Book) -> u64 {
     ctx.block_number(book.main)
 }
 
-/// Records the gas of an actor's included transaction.
+/// Records the gas of an actor's included transaction, and the bridge fees it paid: BridgeLite
+/// charges its fixed fee for every `MessageSent` (snapshots for the keeper, verification reports
+/// for whoever pays `verifyState`), reported as `avs.bridge_fees_wei.<payer>`.
 pub(crate) fn record_gas(ctx: &mut Ctx, event: &Event) {
     if let Event::Receipt { receipt, .. } = event {
         let name = format!("avs.gas.{}", ctx.name());
         ctx.metric_add(&name, receipt.gas_used as i128);
+        if receipt.status.is_success() {
+            use alloy_sol_types::SolEvent;
+            let sent = receipt
+                .logs
+                .iter()
+                .filter(|l| l.topics.first() == Some(&BridgeLite::MessageSent::SIGNATURE_HASH))
+                .count() as i128;
+            if sent > 0 {
+                let name = format!("avs.bridge_fees_wei.{}", ctx.name());
+                ctx.metric_add(&name, sent * BRIDGE_FEE as i128);
+            }
+        }
     }
+}
+
+/// Why a consumer accepted a proof of a wrong value (spec §12): the registry on its chain had
+/// no threshold for `ref`; the replica accepted what M rejects (stale, early or partial
+/// replica); `ref` was an older epoch than M's current one; a signer's key had leaked; or the
+/// signers simply held the threshold (a coalition).
+fn wrong_acceptance_cause(
+    ctx: &mut Ctx,
+    book: &Shared,
+    chain: ChainIdx,
+    p: &Proof,
+) -> &'static str {
+    let (main, registry, here, clock, leaked) = {
+        let b = book.borrow();
+        (
+            b.main,
+            b.registry,
+            b.registry_on(chain),
+            b.clock,
+            b.leaked_current.clone(),
+        )
+    };
+    let mut data = ViewData {
+        ctx,
+        chain,
+        registry: here,
+    };
+    if data.threshold(p.reference).is_zero() {
+        return "zero_threshold";
+    }
+    if chain != main {
+        let d = digest::digest(book.borrow().domain, &p.state);
+        let call = StakeRegistry::isValidSignatureCall {
+            digest: d,
+            sigData: p.sig_data.clone(),
+        };
+        if ctx.view(main, registry, &call).is_err() {
+            return "replica";
+        }
+    }
+    if p.reference < clock.current(ctx.block_number(main)) {
+        return "stale_epoch";
+    }
+    if p.signers.iter().any(|s| leaked.contains(s)) {
+        return "leaked_key";
+    }
+    "coalition"
 }
 
 /// Registry reads through view calls of an actor.
@@ -428,6 +489,12 @@ pub struct AggregatorParams {
     /// First epoch in which it issues tasks (epoch 0 has no keys: registrations land in 1).
     #[serde(default = "default_first_epoch")]
     pub first_epoch: u32,
+    /// Asks operators whose reply was signed for an older epoch than another reply's to sign
+    /// again (default). `false` is the literal §6 aggregator, which never asks an operator that
+    /// answered again: a task whose replies straddle an epoch boundary then never reaches
+    /// quorum, because epochs are never mixed in one proof (finding of fuzz campaign 99 case 7).
+    #[serde(default = "yes")]
+    pub rerequest: bool,
 }
 
 fn default_first_epoch() -> u32 {
@@ -465,6 +532,8 @@ struct OpenTask {
     id: B256,
     state: State,
     attempt: u32,
+    /// Request rounds sent so far (retries and re-requests after an epoch boundary).
+    round: u32,
     replies: Vec<Reply>,
     done: bool,
 }
@@ -511,59 +580,41 @@ impl Aggregator {
             value: U256::ZERO,
         };
         let id = digest::challenge_id(&state);
-        let feasible = self.feasible(ctx);
+        let epoch = clock.current(ctx.block_number(main));
         self.book.borrow_mut().tasks.insert(
             id,
             TaskRecord {
                 issued_ms: ctx.now().ms(),
                 quorum_ms: None,
                 failed: false,
-                feasible,
+                first_epoch: epoch,
+                last_epoch: epoch,
+                asks: BTreeMap::new(),
             },
         );
         self.tasks.push(OpenTask {
             id,
             state,
             attempt: 0,
+            round: 0,
             replies: Vec::new(),
             done: false,
         });
         let index = self.tasks.len() - 1;
-        self.broadcast(ctx, index);
+        let ops: Vec<ActorId> = ctx.actors_of_kind("avs.operator").collect();
+        self.ask(ctx, index, &ops);
+        ctx.set_timer(self.params.expiry, AGG_EXPIRY_BASE + index as u64);
     }
 
-    /// Reliable operators' weight at the current epoch reaches the quorum rules.
-    fn feasible(&self, ctx: &mut Ctx) -> bool {
-        let b = self.book.borrow();
-        let (main, registry, clock) = (b.main, b.registry, b.clock);
-        let reliable: Vec<(Address, bool)> = b
-            .operators
-            .iter()
-            .map(|o| (o.address, b.reliable.contains(&o.address)))
-            .collect();
-        drop(b);
-        let e = clock.current(ctx.block_number(main));
-        let mut data = ViewData {
-            ctx,
-            chain: main,
-            registry,
-        };
-        let mut total = U256::ZERO;
-        let mut good = U256::ZERO;
-        for (op, ok) in reliable {
-            let w = data.weight(e, op);
-            total += w;
-            if ok && data.key(e, op) != Address::ZERO {
-                good += w;
-            }
+    /// Sends the task to `ops` as a new request round (the round travels in the request and
+    /// comes back in the reply, so the book knows which requests were answered).
+    fn ask(&mut self, ctx: &mut Ctx, index: usize, ops: &[ActorId]) {
+        if ops.is_empty() {
+            return;
         }
-        let threshold = data.threshold(e);
-        !good.is_zero() && good >= threshold && good * U256::from(3) > total * U256::from(2)
-    }
-
-    fn broadcast(&mut self, ctx: &mut Ctx, index: usize) {
-        let t = &self.tasks[index];
-        let answered: Vec<Address> = t.replies.iter().map(|r| r.0).collect();
+        let t = &mut self.tasks[index];
+        let round = t.round;
+        t.round += 1;
         let body = (
             t.state.user,
             t.state.chain_id,
@@ -571,21 +622,36 @@ impl Aggregator {
             t.state.timestamp,
             t.state.key,
             t.id,
-            t.attempt,
+            round,
         )
             .abi_encode_params();
-        let ops: Vec<ActorId> = ctx.actors_of_kind("avs.operator").collect();
+        let id = t.id;
         for op in ops {
-            if answered.contains(&ctx.actor_address(op)) {
-                continue;
+            let address = ctx.actor_address(*op);
+            if let Some(r) = self.book.borrow_mut().tasks.get_mut(&id) {
+                r.asks.insert(address, (round, false));
             }
-            ctx.send(op, TASK_TOPIC, body.clone());
+            ctx.send(*op, TASK_TOPIC, body.clone());
         }
-        ctx.set_timer(self.params.expiry, AGG_EXPIRY_BASE + index as u64);
     }
 
-    fn on_reply(&mut self, ctx: &mut Ctx, body: &[u8]) {
-        let Ok((task, op, value, sig, epoch, _attempt)) =
+    /// Operators without a reply at `epoch` (or the highest epoch replied, if later): a retry
+    /// asks them again. Replies of older epochs are never mixed with newer ones (§6), so an
+    /// operator that answered before an epoch boundary must sign again for the new epoch.
+    fn without_reply_at(&self, ctx: &Ctx, index: usize, epoch: u32) -> Vec<ActorId> {
+        let t = &self.tasks[index];
+        let top = t.replies.iter().map(|r| r.3).max().unwrap_or(0).max(epoch);
+        let top = if self.params.rerequest { top } else { 0 };
+        ctx.actors_of_kind("avs.operator")
+            .filter(|op| {
+                let a = ctx.actor_address(*op);
+                !t.replies.iter().any(|r| r.0 == a && r.3 >= top)
+            })
+            .collect()
+    }
+
+    fn on_reply(&mut self, ctx: &mut Ctx, from: ActorId, body: &[u8]) {
+        let Ok((task, op, value, sig, epoch, round)) =
             <(B256, Address, U256, Bytes, u32, u32)>::abi_decode_params(body)
         else {
             return;
@@ -593,10 +659,45 @@ impl Aggregator {
         let Some(index) = self.tasks.iter().position(|t| t.id == task && !t.done) else {
             return;
         };
-        if self.tasks[index].replies.iter().any(|r| r.0 == op) {
+        if let Some(r) = self.book.borrow_mut().tasks.get_mut(&task) {
+            if let Some(ask) = r.asks.get_mut(&op) {
+                if ask.0 == round {
+                    ask.1 = true;
+                }
+            }
+        }
+        if self.tasks[index]
+            .replies
+            .iter()
+            .any(|r| r.0 == op && r.3 == epoch)
+        {
             return;
         }
+        let top = self.tasks[index].replies.iter().map(|r| r.3).max();
         self.tasks[index].replies.push((op, value, sig, epoch));
+        match top {
+            _ if !self.params.rerequest => {}
+            // Signed before an epoch boundary that other replies are already past: ask again.
+            Some(top) if epoch < top => {
+                ctx.metric_add("avs.task_rerequests", 1);
+                self.ask(ctx, index, &[from]);
+            }
+            // The first reply of a new epoch: everyone who signed for an older one signs again.
+            Some(top) if epoch > top => {
+                let stale = self.without_reply_at(ctx, index, epoch);
+                let answered: Vec<Address> =
+                    self.tasks[index].replies.iter().map(|r| r.0).collect();
+                let stale: Vec<ActorId> = stale
+                    .into_iter()
+                    .filter(|a| answered.contains(&ctx.actor_address(*a)))
+                    .collect();
+                if !stale.is_empty() {
+                    ctx.metric_add("avs.task_rerequests", stale.len() as i128);
+                    self.ask(ctx, index, &stale);
+                }
+            }
+            _ => {}
+        }
         self.try_quorum(ctx, index, value, epoch);
     }
 
@@ -649,6 +750,7 @@ impl Aggregator {
         let mut b = self.book.borrow_mut();
         if let Some(r) = b.tasks.get_mut(&task.id) {
             r.quorum_ms = Some(now);
+            r.last_epoch = epoch;
         }
         b.proofs.push(Proof {
             task: task.id,
@@ -678,12 +780,23 @@ impl Aggregator {
         if t.attempt < self.params.retries {
             t.attempt += 1;
             ctx.metric_add("avs.task_retries", 1);
-            self.broadcast(ctx, index);
+            let epoch = {
+                let b = self.book.borrow();
+                b.clock.current(ctx.block_number(b.main))
+            };
+            let ops = self.without_reply_at(ctx, index, epoch);
+            self.ask(ctx, index, &ops);
+            ctx.set_timer(self.params.expiry, AGG_EXPIRY_BASE + index as u64);
         } else {
             t.done = true;
             let id = t.id;
+            let epoch = {
+                let b = self.book.borrow();
+                b.clock.current(ctx.block_number(b.main))
+            };
             if let Some(r) = self.book.borrow_mut().tasks.get_mut(&id) {
                 r.failed = true;
+                r.last_epoch = epoch;
             }
             ctx.metric_add("avs.tasks_failed", 1);
         }
@@ -743,8 +856,8 @@ impl Actor for Aggregator {
             Event::Timer { tag } if *tag >= AGG_EXPIRY_BASE => {
                 self.expire(ctx, (*tag - AGG_EXPIRY_BASE) as usize);
             }
-            Event::Message { topic, body, .. } if *topic == REPLY_TOPIC => {
-                self.on_reply(ctx, body);
+            Event::Message { from, topic, body } if *topic == REPLY_TOPIC => {
+                self.on_reply(ctx, *from, body);
             }
             Event::Log {
                 chain, block, log, ..
@@ -1019,6 +1132,11 @@ pub struct ConsumerParams {
     /// Time between two looks at the proof store.
     #[serde(default = "default_consumer_every")]
     pub every: Dur,
+    /// `consumer_staleness = k` (§6, Q5): also requires `ref ≥ latest − k`, where `latest` is the
+    /// highest epoch it has seen delivered to its chain's replica (tracked itself, since the
+    /// replica's `currentUpdatingEpoch` can move backwards), or M's current epoch on M.
+    #[serde(default)]
+    pub staleness: Option<u32>,
 }
 
 fn default_consumer_every() -> Dur {
@@ -1031,6 +1149,7 @@ impl ActorParams for ConsumerParams {
             params: self.clone(),
             book: book_of(env),
             seen: 0,
+            latest: 0,
         })
     }
 }
@@ -1042,6 +1161,8 @@ pub struct Consumer {
     params: ConsumerParams,
     book: Shared,
     seen: usize,
+    /// Highest epoch seen delivered to its replica (`UpdateProcessed`).
+    latest: u32,
 }
 
 impl Actor for Consumer {
@@ -1055,10 +1176,41 @@ impl Actor for Consumer {
         ] {
             ctx.metric_add(&format!("avs.consumer.{name}.{what}"), 0);
         }
+        if self.params.staleness.is_some() {
+            let receiver = {
+                let b = self.book.borrow();
+                let chain = self.params.chain.as_ref().and_then(|n| ctx.chain(&n.value));
+                b.remotes
+                    .iter()
+                    .find(|r| Some(r.chain) == chain)
+                    .map(|r| (r.chain, r.receiver))
+            };
+            if let Some((chain, receiver)) = receiver {
+                use alloy_sol_types::SolEvent;
+                ctx.subscribe(
+                    chain,
+                    Some(receiver),
+                    Some(RegistryStateReceiver::UpdateProcessed::SIGNATURE_HASH),
+                );
+            }
+        }
+        if self.params.staleness.is_some() {
+            let name = ctx.name().to_string();
+            ctx.metric_add(&format!("avs.consumer.{name}.rejected_stale"), 0);
+        }
         ctx.set_timer(self.params.every, CONSUMER_LOOK);
     }
 
     fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        if let Event::Log { log, .. } = event {
+            use alloy_sol_types::SolEvent;
+            if let Ok(u) = RegistryStateReceiver::UpdateProcessed::decode_raw_log(
+                log.topics.iter().copied(),
+                &log.data,
+            ) {
+                self.latest = self.latest.max(u.epoch);
+            }
+        }
         if let Event::Timer { tag: CONSUMER_LOOK } = event {
             let chain = match &self.params.chain {
                 Some(name) => ctx.chain(&name.value),
@@ -1075,7 +1227,25 @@ impl Actor for Consumer {
             let name = ctx.name().to_string();
             for p in proofs {
                 let d = digest::digest(domain, &p.state);
-                let ok = verify(ctx, &self.book, chain, d, &p.sig_data).is_ok();
+                let mut ok = verify(ctx, &self.book, chain, d, &p.sig_data).is_ok();
+                if let (true, Some(k)) = (ok, self.params.staleness) {
+                    let latest = {
+                        let b = self.book.borrow();
+                        if chain == b.main {
+                            b.clock.current(ctx.block_number(b.main))
+                        } else {
+                            self.latest
+                        }
+                    };
+                    if p.reference.saturating_add(k) < latest {
+                        ok = false;
+                        ctx.metric_add(&format!("avs.consumer.{name}.rejected_stale"), 1);
+                    }
+                }
+                if ok && !p.correct {
+                    let cause = wrong_acceptance_cause(ctx, &self.book, chain, &p);
+                    ctx.metric_add(&format!("avs.wrong_accepted.{cause}"), 1);
+                }
                 let what = match (ok, p.correct) {
                     (true, true) => "accepted",
                     (true, false) => "accepted_wrong",

@@ -207,6 +207,11 @@ pub struct ChallengerParams {
     /// Griefing: probability of challenging a correct proof.
     #[serde(default = "default_rate")]
     pub rate: Located<f64>,
+    /// Names only the first `signers` signers of a proof (a careless challenger; default all).
+    /// A late challenger always names only signers nobody has named under the id yet, since the
+    /// resolver rejects an operator named twice (`AlreadyChallenged`).
+    #[serde(default)]
+    pub signers: Option<usize>,
 }
 
 fn default_look() -> Dur {
@@ -328,9 +333,31 @@ impl Challenger {
     }
 
     fn submit(&mut self, ctx: &mut Ctx, index: usize, p: &Proof) {
-        let Some((ops, sigs, reference)) = digest::decode_sig_data(&p.sig_data) else {
+        let Some((mut ops, mut sigs, reference)) = digest::decode_sig_data(&p.sig_data) else {
             return;
         };
+        if self.params.mode == ChallengerMode::Late {
+            let named: Vec<Address> = {
+                let b = self.book.borrow();
+                let id = challenge_id(&b, &p.state);
+                b.challenges
+                    .get(&id)
+                    .map(|c| c.operators.clone())
+                    .unwrap_or_default()
+            };
+            let keep: Vec<bool> = ops.iter().map(|o| !named.contains(o)).collect();
+            let mut k = keep.iter();
+            ops.retain(|_| *k.next().unwrap_or(&false));
+            let mut k = keep.iter();
+            sigs.retain(|_| *k.next().unwrap_or(&false));
+            if ops.is_empty() {
+                return;
+            }
+        }
+        if let Some(n) = self.params.signers {
+            ops.truncate(n.max(1));
+            sigs.truncate(n.max(1));
+        }
         let id = challenge(ctx, &self.book, &p.state, ops, sigs, reference, Some(index));
         if !self.open.contains(&id) {
             self.open.push(id);

@@ -76,7 +76,13 @@ pub struct SnapshotInfo {
     pub block: u64,
     pub operators: Vec<Address>,
     pub processed: bool,
+    /// When the bridge policy scheduled its first delivery transaction on the remote chain
+    /// (ms); `None` when the bridge dropped it (the premise of `avs.replica_liveness`).
+    pub delivery_ms: Option<u64>,
 }
+
+/// An epoch's registry data on one chain: threshold, then (key, weight) per operator.
+pub type ReplicaData = (U256, Vec<(Address, U256)>);
 
 /// A challenge's lifecycle (detection-to-slash latency, accountability).
 #[derive(Debug, Clone, Default)]
@@ -101,8 +107,14 @@ pub struct TaskRecord {
     pub issued_ms: u64,
     pub quorum_ms: Option<u64>,
     pub failed: bool,
-    /// Online honest weight could reach quorum (liveness applies).
-    pub feasible: bool,
+    /// Current epoch on M when the task was issued, and when it failed (or reached quorum).
+    pub first_epoch: u32,
+    pub last_epoch: u32,
+    /// Per operator: the last request round it was sent, and whether the aggregator received
+    /// its reply to that round before the task ended. An operator whose last request went
+    /// unanswered was offline, partitioned, lazy, too slow or lost a message: the premises of
+    /// `avs.task_liveness` (§11.10) do not count its weight.
+    pub asks: BTreeMap<Address, (u32, bool)>,
 }
 
 /// God's-eye bookkeeping of one run.
@@ -136,6 +148,10 @@ pub struct Book {
     pub verdicts_checked: u64,
     /// Per (remote, epoch): time the first consistent snapshot was applied (ms).
     pub first_consistent_ms: BTreeMap<(usize, u32), u64>,
+    /// Per (remote, epoch): the replica's data for the epoch (threshold, then key and weight of
+    /// every operator) after each applied snapshot, with the time of the block that applied it.
+    /// The replica changes only when a snapshot is applied, so this is its whole history.
+    pub replica_states: BTreeMap<(usize, u32), Vec<(u64, ReplicaData)>>,
     /// Operators that always answer and refresh (task liveness applies to their weight).
     pub reliable: Vec<Address>,
     pub resolver: Address,
@@ -620,6 +636,7 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         verdict_mismatches: Vec::new(),
         verdicts_checked: 0,
         first_consistent_ms: BTreeMap::new(),
+        replica_states: BTreeMap::new(),
         reliable: Vec::new(),
         resolver,
         main_verifier: mcv,

@@ -117,6 +117,9 @@ pub struct FlagOverrides {
     pub challenge_deadline: Option<bool>,
     pub isolate_slash_failures: Option<bool>,
     pub verify_past_blocks_only: Option<bool>,
+    /// A planted bug, not an upstream quirk: the replica skips the last listed operator's
+    /// weight. Off in both profiles; the fuzz space sets it with `--planted`.
+    pub planted_off_by_one: Option<bool>,
 }
 
 /// Resolved flags (true = intended behaviour).
@@ -146,6 +149,8 @@ pub struct Quirks {
     pub verify_past_blocks_only: bool,
     /// Mode, not a quirk: anyone may challenge (the latest design); off = the seed's submitter.
     pub open_challenges: bool,
+    /// Planted bug (true = the bug is on), see [`FlagOverrides::planted_off_by_one`].
+    pub planted_off_by_one: bool,
     pub max_epoch_staleness: u32,
 }
 
@@ -175,6 +180,7 @@ impl Quirks {
             self.isolate_slash_failures,
             self.verify_past_blocks_only,
             self.open_challenges,
+            self.planted_off_by_one,
         ];
         for (i, on) in set.iter().enumerate() {
             if *on {
@@ -186,7 +192,7 @@ impl Quirks {
 
     /// `(name, value)` pairs for the trace and metrics (value true = intended).
     pub fn listing(&self) -> Vec<(&'static str, bool)> {
-        vec![
+        let mut out = vec![
             ("carry_forward", self.carry_forward),
             ("require_nonzero_threshold", self.require_nonzero_threshold),
             (
@@ -217,7 +223,11 @@ impl Quirks {
             ("isolate_slash_failures", self.isolate_slash_failures),
             ("verify_past_blocks_only", self.verify_past_blocks_only),
             ("open_challenges", self.open_challenges),
-        ]
+        ];
+        if self.planted_off_by_one {
+            out.push(("planted_off_by_one", true));
+        }
+        out
     }
 }
 
@@ -288,6 +298,7 @@ impl AvsConfig {
             isolate_slash_failures: f.isolate_slash_failures.unwrap_or(i),
             verify_past_blocks_only: f.verify_past_blocks_only.unwrap_or(i),
             open_challenges: self.open_challenges,
+            planted_off_by_one: f.planted_off_by_one.unwrap_or(false),
             max_epoch_staleness: self.max_epoch_staleness.unwrap_or(if i { 1 } else { 0 }),
         }
     }

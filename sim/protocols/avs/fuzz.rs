@@ -2,15 +2,16 @@
 //! grace period, honest operators (some lazy), the owner, a keeper and the aggregator, with
 //! consumers on either chain, a state writer, a rewards initiator, a challenger (honest or
 //! griefing) and, in half of the cases, a bridge adversary (`avs.bridge_adversary`) that delays,
-//! reorders and duplicates the bridge's messages and drops verification reports.
+//! reorders, duplicates and drops the bridge's messages, at times for longer than the grace
+//! period.
 //!
-//! The space keeps the bridge timely in the sense of `avs.replica_liveness`: every snapshot must
-//! reach the replica within the grace period, which lasts at least 12 main-chain blocks (24 s at
-//! the fastest block time drawn), while bridge latency plus adversarial delay stays below 8 s.
-//! Dropping a snapshot outright breaks that invariant by design (see `avs-bridge-delay.yaml`), so
-//! the adversary drops only on the report routes (remote → main). The swarm's actor faults hit
-//! only the consumers, writer, challenger, rewards initiator and bridge adversary (see
-//! `AvsSpace::steady`); network latency and drops hit everyone.
+//! The swarm's faults hit every
+//! actor, the keeper, owner, aggregator and operators included: the liveness invariants judge
+//! only the tasks and epochs whose premises held (spec §11.10–11), so a crashed keeper or an
+//! offline operator makes them skip what it broke rather than fail.
+//!
+//! With `--planted` every case also sets the planted bug `planted_off_by_one` (the replica
+//! never writes the last listed operator's weight), which `avs.replica_consistency` catches.
 
 use crate::engine::time::Dur;
 use crate::fuzz::space::{ActorCase, Draw, FuzzSpace, Knob, ProtocolCase, SpaceEnv};
@@ -23,10 +24,6 @@ pub struct AvsSpace;
 
 /// Name of the keeper.
 const KEEPER: &str = "keeper";
-
-/// Actors the swarm leaves alone (see [`FuzzSpace::steady`]): the keeper, the owner, the
-/// aggregator and every operator the space can draw.
-const STEADY: &[&str] = &[KEEPER, "owner", "aggregator", "op0", "op1", "op2", "op3"];
 
 /// Actors every case has besides the operators: owner, keeper, aggregator.
 const CORE: usize = 3;
@@ -51,14 +48,6 @@ fn actor(kind: &str, name: &str, params: Vec<(&str, Knob)>) -> ActorCase {
 impl FuzzSpace for AvsSpace {
     fn chains(&self) -> usize {
         2
-    }
-
-    /// `avs.replica_liveness` assumes an honest keeper that snapshots every epoch on time, and
-    /// `avs.task_liveness` online operators reachable by the aggregator and a threshold the owner
-    /// sets every epoch: a crashed, offline, censored, delayed or partitioned keeper, owner,
-    /// aggregator or operator breaks them by design (the invariants do not see the swarm).
-    fn steady(&self) -> &'static [&'static str] {
-        STEADY
     }
 
     fn draw(&self, d: &mut Draw, env: &SpaceEnv) -> ProtocolCase {
@@ -92,6 +81,15 @@ impl FuzzSpace for AvsSpace {
             ),
             ("open_challenges".to_string(), Knob::Bool(d.chance(0.5))),
         ];
+        let mut params = params;
+        if env.planted {
+            // The planted bug: the replica drops the last listed operator's weight, which
+            // `avs.replica_consistency` must catch at the first complete sealed snapshot.
+            params.push((
+                "flags".to_string(),
+                Knob::text("{ planted_off_by_one: true }"),
+            ));
+        }
 
         // Budget: the core actors, at least one operator, then the extras in a random order.
         let budget = env.max_actors.max(CORE + 1);
@@ -146,15 +144,21 @@ impl FuzzSpace for AvsSpace {
             if !routes.is_empty() {
                 p.push(("routes", Knob::text(format!("[{routes}]"))));
             }
-            // Drops only on the report route: a dropped snapshot never reaches the replica.
-            if routes.ends_with(&format!("->{main}")) && d.chance(0.5) {
+            // A dropped or late snapshot fails the premise of `avs.replica_liveness` for its
+            // epoch, which is then not judged.
+            if d.chance(0.5) {
                 p.push(("drop", prob(d, 1, 50)));
             }
             if d.chance(0.5) {
                 p.push(("duplicate", prob(d, 1, 100)));
             }
             let lo = d.int(0, 1_000);
-            let hi = d.int(lo, 4_000);
+            // Mostly timely; sometimes slower than any grace period drawn.
+            let hi = if d.chance(0.25) {
+                d.int(lo, 120_000)
+            } else {
+                d.int(lo, 4_000)
+            };
             p.push((
                 "extra_delay",
                 Knob::text(format!("{}..{}", Dur(lo), Dur(hi))),

@@ -4,7 +4,7 @@ use super::bindings::*;
 use super::book::Shared;
 use crate::check::{Invariant, Probe};
 use crate::trace::{CheckKind, Value};
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use std::collections::BTreeMap;
 
 pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
@@ -25,6 +25,10 @@ pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
         Box::new(Accountability(shared.clone())),
         Box::new(NonFrameability(shared.clone())),
         Box::new(BondAccounting(shared.clone())),
+        Box::new(MessageIntegrity {
+            book: shared.clone(),
+            applied: std::collections::BTreeSet::new(),
+        }),
         Box::new(SlashingBounds {
             book: shared.clone(),
             last_head: u64::MAX,
@@ -34,7 +38,7 @@ pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
 }
 
 /// Registry data of one epoch: threshold and (key, weight) per operator.
-type EpochData = (U256, Vec<(Address, U256)>);
+type EpochData = super::book::ReplicaData;
 
 fn read_epoch(
     probe: &mut Probe,
@@ -244,6 +248,15 @@ impl Invariant for ReplicaConsistency {
                 (b.snapshots[&guid].clone(), b.clock, ops)
             };
             let e = snap.epoch;
+            // The replica's whole data for e after this application (for replica liveness).
+            let state = read_epoch(probe, &self.0, Some(snap.remote), e, &all_ops)?;
+            let now = probe.now().ms();
+            self.0
+                .borrow_mut()
+                .replica_states
+                .entry((snap.remote, e))
+                .or_default()
+                .push((now, state));
             if e == 0 || snap.block < clock.grace_start(e - 1) {
                 continue; // early snapshot: the invariant does not apply (Q11)
             }
@@ -277,8 +290,82 @@ impl Invariant for ReplicaConsistency {
     }
 }
 
-/// Invariant 10: every task that reliable operators could carry reaches a stored proof.
+/// Registry weights of one epoch on M, for the liveness premises: threshold, total weight, and
+/// per operator (key set, weight).
+struct EpochWeights {
+    threshold: U256,
+    total: U256,
+    ops: BTreeMap<Address, (bool, U256)>,
+}
+
+fn epoch_weights(probe: &mut Probe, book: &Shared, e: u32) -> Result<EpochWeights, String> {
+    let ops: Vec<Address> = book.borrow().operators.iter().map(|o| o.address).collect();
+    let (threshold, data) = read_epoch(probe, book, None, e, &ops)?;
+    let total = data.iter().map(|d| d.1).sum();
+    let ops = ops
+        .into_iter()
+        .zip(data)
+        .map(|(op, (k, w))| (op, (k != Address::ZERO, w)))
+        .collect();
+    Ok(EpochWeights {
+        threshold,
+        total,
+        ops,
+    })
+}
+
+/// Invariant 10 (§11.10): a task reaches a stored proof before its last attempt expires, if
+/// its premises held: the aggregator did not crash, and the honest operators (those that always
+/// answer and refresh) whose last request was answered in time — so they were online,
+/// reachable and their messages arrived — hold, with keys and weights set, at least
+/// `max(threshold[e], > 2/3 of the total weight)` in every epoch `e` the task spanned (and
+/// `threshold[e] > 0` when the registry requires it). Tasks whose premises failed are counted
+/// in `avs.tasks_premise_unmet`, not judged.
 struct TaskLiveness(Shared);
+
+/// Failed tasks whose §11.10 premises held (the invariant's subjects), and those whose did not.
+fn judged_tasks(probe: &mut Probe, book: &Shared) -> Result<(Vec<u64>, usize), String> {
+    let (failed, reliable, nonzero) = {
+        let b = book.borrow();
+        let failed: Vec<_> = b.tasks.values().filter(|t| t.failed).cloned().collect();
+        (
+            failed,
+            b.reliable.clone(),
+            b.quirks.require_nonzero_threshold,
+        )
+    };
+    let mut cache: BTreeMap<u32, EpochWeights> = BTreeMap::new();
+    let mut judged = Vec::new();
+    let mut unmet = 0;
+    for t in failed {
+        let mut held = true;
+        for e in t.first_epoch..=t.last_epoch {
+            if let std::collections::btree_map::Entry::Vacant(v) = cache.entry(e) {
+                v.insert(epoch_weights(probe, book, e)?);
+            }
+            let w = &cache[&e];
+            let good: U256 = t
+                .asks
+                .iter()
+                .filter(|(op, ask)| ask.1 && reliable.contains(op))
+                .filter_map(|(op, _)| w.ops.get(op))
+                .filter(|(keyed, _)| *keyed)
+                .map(|(_, weight)| *weight)
+                .sum();
+            let ok = !good.is_zero()
+                && good >= w.threshold
+                && good * U256::from(3) > w.total * U256::from(2)
+                && (!nonzero || !w.threshold.is_zero());
+            held &= ok;
+        }
+        if held {
+            judged.push(t.issued_ms);
+        } else {
+            unmet += 1;
+        }
+    }
+    Ok((judged, unmet))
+}
 
 impl Invariant for TaskLiveness {
     fn name(&self) -> &str {
@@ -287,25 +374,90 @@ impl Invariant for TaskLiveness {
     fn kind(&self) -> CheckKind {
         CheckKind::Eventually
     }
-    fn check(&mut self, _probe: &mut Probe) -> Result<(), String> {
-        let b = self.0.borrow();
-        let failed: Vec<_> = b
-            .tasks
-            .values()
-            .filter(|t| t.feasible && t.failed)
-            .collect();
+    fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
+        let (failed, _) = judged_tasks(probe, &self.0)?;
         match failed.first() {
             None => Ok(()),
             Some(t) => Err(format!(
-                "{} feasible tasks never reached quorum (first issued at {}ms)",
+                "{} tasks whose premises held never reached quorum (first issued at {t}ms)",
                 failed.len(),
-                t.issued_ms
             )),
         }
     }
 }
 
-/// Invariant 11: every replica holds consistent data for every epoch e ≥ 2 before `start(e)`.
+/// The first time a snapshot of epoch `e` meeting the §11.11 premises reaches remote `i`: taken
+/// once `e` was sealed (`block ≥ graceStart(e−1)`), listing every operator with data for `e` on
+/// M, and delivered by the bridge so that its delivery is included on Rᵢ before `start(e)`.
+/// This generalises "an honest keeper snapshots at graceStart(e−1) and the bridge delay is
+/// < P blocks" to keepers that react later but still in time. `None`: the premises failed
+/// (no keeper snapshot, a partial or early one only, a dropped or late message).
+fn replica_premise(
+    probe: &mut Probe,
+    book: &Shared,
+    i: usize,
+    e: u32,
+) -> Result<Option<u64>, String> {
+    let (snaps, clock, main_ms, remote_ms, ops) = {
+        let b = book.borrow();
+        let snaps: Vec<_> = b
+            .snapshots
+            .values()
+            .filter(|s| s.remote == i && s.epoch == e)
+            .cloned()
+            .collect();
+        let remote_ms = b.block_ms[&b.remotes[i].chain];
+        let ops: Vec<Address> = b.operators.iter().map(|o| o.address).collect();
+        (snaps, b.clock, b.main_block_ms, remote_ms, ops)
+    };
+    if e == 0 {
+        return Ok(None);
+    }
+    let start_ms = clock.start(e) * main_ms;
+    let (_, data) = read_epoch(probe, book, None, e, &ops)?;
+    let with_data: Vec<Address> = ops
+        .iter()
+        .zip(&data)
+        .filter(|(_, (k, w))| *k != Address::ZERO || !w.is_zero())
+        .map(|(op, _)| *op)
+        .collect();
+    for s in snaps {
+        let Some(due) = s.delivery_ms else { continue };
+        // The delivery lands in the first remote block after it is due.
+        let included = (due / remote_ms + 1) * remote_ms;
+        if s.block >= clock.grace_start(e - 1)
+            && included <= start_ms
+            && with_data.iter().all(|op| s.operators.contains(op))
+        {
+            return Ok(Some(start_ms));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether replica `i`'s data for epoch `e` at time `at` (after the blocks up to then) equal M's
+/// sealed data for `e`, for every operator.
+fn consistent_at(
+    probe: &mut Probe,
+    book: &Shared,
+    i: usize,
+    e: u32,
+    at: u64,
+) -> Result<bool, String> {
+    let ops: Vec<Address> = book.borrow().operators.iter().map(|o| o.address).collect();
+    let on_main = read_epoch(probe, book, None, e, &ops)?;
+    let b = book.borrow();
+    let last = b
+        .replica_states
+        .get(&(i, e))
+        .and_then(|v| v.iter().rev().find(|(t, _)| *t <= at));
+    Ok(matches!(last, Some((_, data)) if *data == on_main))
+}
+
+/// Invariant 11 (§11.11): every replica holds consistent data for every epoch `e ≥ 2` before
+/// `start(e)`, for the epochs whose premises held (see [`replica_premise`]). Epochs whose
+/// premises failed are counted in `avs.replica_epochs_premise_unmet`, and every epoch a replica
+/// was late for, whatever the cause, in `avs.replica_epochs_late`.
 struct ReplicaLiveness(Shared);
 
 impl Invariant for ReplicaLiveness {
@@ -316,23 +468,29 @@ impl Invariant for ReplicaLiveness {
         CheckKind::Eventually
     }
     fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
-        let b = self.0.borrow();
-        let cur = b.clock.current(probe.head(b.main).number);
-        for (i, r) in b.remotes.iter().enumerate() {
+        let (cur, remotes) = {
+            let b = self.0.borrow();
+            let names: Vec<String> = b.remotes.iter().map(|r| r.name.clone()).collect();
+            (b.clock.current(probe.head(b.main).number), names)
+        };
+        for (i, name) in remotes.iter().enumerate() {
             for e in 2..=cur {
-                let start_ms = b.block_time(b.main, b.clock.start(e));
-                match b.first_consistent_ms.get(&(i, e)) {
-                    None => {
-                        return Err(format!("replica {} never consistent for epoch {e}", r.name))
-                    }
-                    Some(t) if *t > start_ms => {
-                        return Err(format!(
-                            "replica {} consistent for epoch {e} only {}ms after its start",
-                            r.name,
+                let Some(start_ms) = replica_premise(probe, &self.0, i, e)? else {
+                    continue;
+                };
+                if !consistent_at(probe, &self.0, i, e, start_ms)? {
+                    let first = self.0.borrow().first_consistent_ms.get(&(i, e)).copied();
+                    return Err(match first {
+                        None => format!("replica {name} never consistent for epoch {e}"),
+                        Some(t) if t > start_ms => format!(
+                            "replica {name} consistent for epoch {e} only {}ms after its start",
                             t - start_ms
-                        ))
-                    }
-                    _ => {}
+                        ),
+                        Some(_) => format!(
+                            "replica {name} held data for epoch {e} that differ from M's at its \
+                             start (a later snapshot overwrote a consistent one)"
+                        ),
+                    });
                 }
             }
         }
@@ -465,6 +623,66 @@ impl Invariant for BondAccounting {
     }
 }
 
+/// Invariant 9 (§11.9): each guid is applied at most once by a replica's receiver (a delivery the
+/// bridge reports as received), and the main-chain verifier accepts reports only from registered
+/// remote verifiers. Read from the logs of every block as it is produced.
+struct MessageIntegrity {
+    book: Shared,
+    applied: std::collections::BTreeSet<(Address, B256)>,
+}
+
+impl Invariant for MessageIntegrity {
+    fn name(&self) -> &str {
+        "avs.message_integrity"
+    }
+    fn kind(&self) -> CheckKind {
+        CheckKind::Always
+    }
+    fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
+        use alloy_sol_types::SolEvent;
+        let Some((_, block)) = probe.last_block() else {
+            return Ok(());
+        };
+        let (receivers, mcv, verifiers) = {
+            let b = self.book.borrow();
+            (
+                b.remotes.iter().map(|r| r.receiver).collect::<Vec<_>>(),
+                b.main_verifier,
+                b.verifiers.values().copied().collect::<Vec<_>>(),
+            )
+        };
+        for r in &block.receipts {
+            if !r.status.is_success() {
+                continue;
+            }
+            for log in &r.logs {
+                if log.topics.first() != Some(&BridgeLite::MessageReceived::SIGNATURE_HASH) {
+                    continue;
+                }
+                let Ok(m) = BridgeLite::MessageReceived::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) else {
+                    continue;
+                };
+                if receivers.contains(&m.receiver) && !self.applied.insert((m.receiver, m.guid)) {
+                    return Err(format!(
+                        "guid {} applied twice by receiver {}",
+                        m.guid, m.receiver
+                    ));
+                }
+                if m.receiver == mcv && !verifiers.contains(&m.from) {
+                    return Err(format!(
+                        "main-chain verifier took a report from unregistered {}",
+                        m.from
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Invariant 8: each slash lowers currentMag and maxMag by exactly ceil(currentMag · wad / WAD);
 /// 0 ≤ currentMag ≤ maxMag ≤ WAD; shares never grow.
 struct SlashingBounds {
@@ -539,6 +757,94 @@ impl Invariant for SlashingBounds {
     }
 }
 
+/// Snapshot fates and replica staleness (spec §12): snapshots the bridge dropped, partial ones
+/// (missing an operator with data on M for their epoch), out-of-order ones (delivered after a
+/// snapshot of the same epoch and chain taken later), and the share of main-chain blocks, from
+/// the start of epoch 2, in which a replica's data for the current epoch differed from M's.
+fn snapshot_counts(probe: &mut Probe, book: &Shared) -> Vec<(&'static str, Value)> {
+    let (snaps, ops, clock, main, main_ms, remotes) = {
+        let b = book.borrow();
+        (
+            b.snapshots.values().cloned().collect::<Vec<_>>(),
+            b.operators.iter().map(|o| o.address).collect::<Vec<_>>(),
+            b.clock,
+            b.main,
+            b.main_block_ms,
+            b.remotes.len(),
+        )
+    };
+    let head = probe.head(main).number;
+    let cur = clock.current(head);
+    let mut main_data: BTreeMap<u32, EpochData> = BTreeMap::new();
+    for e in snaps.iter().map(|s| s.epoch).chain(2..=cur) {
+        if let std::collections::btree_map::Entry::Vacant(v) = main_data.entry(e) {
+            match read_epoch(probe, book, None, e, &ops) {
+                Ok(d) => {
+                    v.insert(d);
+                }
+                Err(_) => return Vec::new(),
+            }
+        }
+    }
+    let dropped = snaps.iter().filter(|s| s.delivery_ms.is_none()).count();
+    let partial = snaps
+        .iter()
+        .filter(|s| {
+            let d = &main_data[&s.epoch];
+            ops.iter().zip(&d.1).any(|(op, (k, w))| {
+                (*k != Address::ZERO || !w.is_zero()) && !s.operators.contains(op)
+            })
+        })
+        .count();
+    let out_of_order = snaps
+        .iter()
+        .filter(|a| {
+            snaps.iter().any(|b| {
+                a.remote == b.remote
+                    && a.epoch == b.epoch
+                    && a.block < b.block
+                    && matches!((a.delivery_ms, b.delivery_ms), (Some(x), Some(y)) if x > y)
+            })
+        })
+        .count();
+    let (mut stale, mut blocks) = (0u64, 0u64);
+    {
+        let b = book.borrow();
+        for i in 0..remotes {
+            for n in clock.start(2.min(cur))..=head {
+                let e = clock.current(n);
+                if e < 2 {
+                    continue;
+                }
+                blocks += 1;
+                let t = n * main_ms;
+                let state = b
+                    .replica_states
+                    .get(&(i, e))
+                    .and_then(|v| v.iter().rev().find(|(at, _)| *at <= t));
+                if !matches!(state, Some((_, d)) if *d == main_data[&e]) {
+                    stale += 1;
+                }
+            }
+        }
+    }
+    let mut out = vec![
+        ("avs.snapshots_dropped", Value::Int(dropped as i128)),
+        ("avs.snapshots_partial", Value::Int(partial as i128)),
+        (
+            "avs.snapshots_out_of_order",
+            Value::Int(out_of_order as i128),
+        ),
+    ];
+    if blocks > 0 {
+        out.push((
+            "avs.replica_stale_block_share",
+            Value::Real(stale as f64 / blocks as f64),
+        ));
+    }
+    out
+}
+
 /// End-of-run metrics.
 pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> {
     let b = book.borrow();
@@ -553,6 +859,45 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
             Value::Real(reached as f64 / tasks as f64),
         ));
     }
+    drop(b);
+    if let Ok((judged, unmet)) = judged_tasks(probe, book) {
+        out.push((
+            "avs.tasks_failed_premise_held".to_string(),
+            Value::Int(judged.len() as i128),
+        ));
+        out.push((
+            "avs.tasks_premise_unmet".to_string(),
+            Value::Int(unmet as i128),
+        ));
+    }
+    let (cur, remotes) = {
+        let b = book.borrow();
+        (b.clock.current(probe.head(b.main).number), b.remotes.len())
+    };
+    let (mut late, mut unmet) = (0i128, 0i128);
+    for i in 0..remotes {
+        for e in 2..=cur {
+            let start_ms = {
+                let b = book.borrow();
+                b.block_time(b.main, b.clock.start(e))
+            };
+            if matches!(replica_premise(probe, book, i, e), Ok(None)) {
+                unmet += 1;
+            }
+            if !matches!(consistent_at(probe, book, i, e, start_ms), Ok(true)) {
+                late += 1;
+            }
+        }
+    }
+    out.push(("avs.replica_epochs_late".to_string(), Value::Int(late)));
+    for (name, value) in snapshot_counts(probe, book) {
+        out.push((name.to_string(), value));
+    }
+    out.push((
+        "avs.replica_epochs_premise_unmet".to_string(),
+        Value::Int(unmet),
+    ));
+    let b = book.borrow();
     let wrong = b.proofs.iter().filter(|p| !p.correct).count() as i128;
     out.push(("avs.proofs".to_string(), Value::Int(b.proofs.len() as i128)));
     out.push(("avs.wrong_proofs_stored".to_string(), Value::Int(wrong)));
@@ -646,6 +991,33 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
         let name = b.operator(*op).map(|o| o.name.clone()).unwrap_or_default();
         let tokens = wei.to::<u128>() as f64 / super::book::TOKEN as f64;
         out.push((format!("avs.rewards.{name}.e{e}"), Value::Real(tokens)));
+    }
+    // Bonds (§12 economics): still open (stuck when never resolvable, Q7/Q17), trapped (Q16)
+    // and swept to the treasury, in wei.
+    {
+        use alloy_sol_types::SolCall;
+        let (main, r) = (b.main, b.resolver);
+        for (name, data) in [
+            (
+                "avs.bonds_open_wei",
+                DisputeResolver::openBondsCall {}.abi_encode(),
+            ),
+            (
+                "avs.bonds_trapped_wei",
+                DisputeResolver::trappedCall {}.abi_encode(),
+            ),
+            (
+                "avs.bonds_treasury_wei",
+                DisputeResolver::treasuryCall {}.abi_encode(),
+            ),
+        ] {
+            if let Ok(out_bytes) = probe.view_raw(main, r, data.into()) {
+                if out_bytes.len() >= 32 {
+                    let v = U256::from_be_slice(&out_bytes[..32]);
+                    out.push((name.to_string(), Value::Int(v.to::<u128>() as i128)));
+                }
+            }
+        }
     }
     out.push(("avs.final_epoch".to_string(), Value::Int(cur as i128)));
     for (name, on) in b.quirks.listing() {

@@ -45,6 +45,7 @@ pub const INVARIANTS: &[&str] = &[
     "avs.accountability",
     "avs.honest_non_frameability",
     "avs.bond_accounting",
+    "avs.message_integrity",
     "avs.slashing_bounds",
 ];
 

@@ -43,6 +43,22 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// Notes when a snapshot's first delivery is due (`None`: dropped), for the premise of
+    /// `avs.replica_liveness`. Messages of other routes are not snapshots and are ignored.
+    fn record(&self, msg: &BridgeMessage, due_ms: Option<u64>) {
+        let Some(sent) = decode_sent(msg.log) else {
+            return;
+        };
+        let mut b = self.book.borrow_mut();
+        if let Some(s) = b.snapshots.get_mut(&sent.guid) {
+            if s.block == msg.block && s.delivery_ms.is_none() {
+                s.delivery_ms = due_ms;
+            }
+        }
+    }
+}
+
 impl BridgePolicy for Policy {
     fn schedule(&mut self, msg: &BridgeMessage, rng: &mut Stream) -> Vec<Dur> {
         let mut delay = rng.range_inclusive(self.latency.lo.as_ms(), self.latency.hi.as_ms());
@@ -57,6 +73,8 @@ impl BridgePolicy for Policy {
                 continue;
             }
             if a.drop > 0.0 && rng.chance(a.drop) {
+                drop(b);
+                self.record(msg, None);
                 return Vec::new();
             }
             delay += rng.range_inclusive(a.extra_delay.lo.as_ms(), a.extra_delay.hi.as_ms());
@@ -70,6 +88,8 @@ impl BridgePolicy for Policy {
                 delay + rng.range_inclusive(0, self.latency.hi.as_ms()),
             ));
         }
+        drop(b);
+        self.record(msg, Some(msg.sent_at.ms() + delay));
         out
     }
 }
@@ -125,6 +145,7 @@ pub fn snapshot_route(
                             block,
                             operators,
                             processed: false,
+                            delivery_ms: None,
                         },
                     );
                 }

@@ -26,6 +26,9 @@ library Flags {
     uint256 internal constant ISOLATE_SLASH_FAILURES = 1 << 18; // Q18
     uint256 internal constant VERIFY_PAST_BLOCKS_ONLY = 1 << 19; // Q19
     uint256 internal constant OPEN_CHALLENGES = 1 << 20; // mode, not a quirk
+    /// A planted bug, not an upstream quirk (set = bug): the replica never writes the weight of
+    /// the last operator a snapshot lists. The fuzzer must find it (`--planted`).
+    uint256 internal constant PLANTED_OFF_BY_ONE = 1 << 21;
 }
 
 /// @title ECDSA check of operator signatures

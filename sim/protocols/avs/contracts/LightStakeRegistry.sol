@@ -61,9 +61,10 @@ contract LightStakeRegistry {
             delete epochOperators[e];
         }
         thresholdSlot[e] = threshold;
+        bool planted = flags & Flags.PLANTED_OFF_BY_ONE != 0;
         for (uint256 i = 0; i < ops.length; i++) {
             keySlot[e][ops[i]] = keys[i];
-            weightSlot[e][ops[i]] = weights[i];
+            if (!planted || i + 1 < ops.length) weightSlot[e][ops[i]] = weights[i];
             if (!listed[e][ops[i]]) {
                 listed[e][ops[i]] = true;
                 epochOperators[e].push(ops[i]);
