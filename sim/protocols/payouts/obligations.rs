@@ -3,7 +3,7 @@
 //! A source is a pure function from one event log to obligations. The payer's accountant applies
 //! it to the logs it is told about during the run, and `crucible verify` applies the same function
 //! to the `Log` records of the trace, so the derived invoices match what was executed. Adding a
-//! source (BOLD reimbursements, say) is one more [`ObligationSource`] in [`SOURCES`].
+//! source is one more [`ObligationSource`] in [`SOURCES`].
 
 use super::bindings::FeeLedger;
 use crate::protocols::avs::bindings::RewardsLite;

@@ -385,3 +385,20 @@ fn payouts_source_sees_the_spec_payments() {
     assert!(compare(&dir, &payouts_again).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn posting_to_the_ledger_needs_one_watcher() {
+    let text = scenario_text("payouts-bold-reimbursement")
+        .replace("  - { kind: bold.watcher, name: watcher }\n", "");
+    let sc = load_str(&text, "test.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let err = match run_in_memory(&sc, sc.seed, RunOptions::default()) {
+        Ok(_) => panic!("runs without a watcher"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains(
+            "`reimbursement.post_to_ledger` needs exactly one `bold.watcher` actor, found 0"
+        ),
+        "{err}"
+    );
+}
