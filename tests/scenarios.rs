@@ -122,6 +122,7 @@ scenarios! {
     payouts_cost_10 => "payouts-cost-10",
     payouts_cost_100 => "payouts-cost-100",
     payouts_cost_1000 => "payouts-cost-1000",
+    payouts_bold_reimbursement => "payouts-bold-reimbursement",
     tbtc_idle_heartbeats => "tbtc-idle-heartbeats",
     tbtc_idle_leader => "tbtc-idle-leader",
     tbtc_mistaken_leader => "tbtc-mistaken-leader",

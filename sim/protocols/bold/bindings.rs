@@ -40,12 +40,23 @@ pub mod osp {
     );
 }
 
+/// The ledger the reimbursement watcher records spec-mode payments in (`post_to_ledger`).
+pub mod ledger {
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        ReimbursementLedger,
+        "sim/protocols/bold/artifacts/ReimbursementLedger.json"
+    );
+}
+
 pub use ecm::EdgeChallengeManager as Ecm;
+pub use ledger::ReimbursementLedger;
 pub use rollup::BoldRollup as Rollup;
 
 pub const ROLLUP_ARTIFACT: &str = include_str!("artifacts/BoldRollup.json");
 pub const ECM_ARTIFACT: &str = include_str!("artifacts/EdgeChallengeManager.json");
 pub const OSP_ARTIFACT: &str = include_str!("artifacts/ToyOneStepProver.json");
+pub const LEDGER_ARTIFACT: &str = include_str!("artifacts/ReimbursementLedger.json");
 
 macro_rules! state_conv {
     ($m:ident, $fn_state:ident, $fn_config:ident) => {

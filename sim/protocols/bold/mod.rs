@@ -337,6 +337,8 @@ pub struct Bold {
     pub p: Params,
     /// The honest history.
     pub honest: Rc<Truth>,
+    /// The `ReimbursementLedger` the watcher posts spec-mode payments to (`post_to_ledger`).
+    pub ledger: Option<Address>,
     pub book: RefCell<Book>,
     pub block_time_ms: u64,
 }
@@ -482,6 +484,32 @@ impl ProtocolConfig for BoldConfig {
             }
             book.sides.insert(address, actors::side_of(k));
         }
+        let ledger = if p.reimb.post_to_ledger {
+            let watchers: Vec<Address> = g
+                .actors()
+                .into_iter()
+                .filter(|a| a.2 == "bold.watcher")
+                .map(|a| a.3)
+                .collect();
+            let [watcher] = watchers[..] else {
+                return Err(format!(
+                    "`reimbursement.post_to_ledger` needs exactly one `bold.watcher` actor, found {}",
+                    watchers.len()
+                ));
+            };
+            let mut code = bindings::ReimbursementLedger::BYTECODE.to_vec();
+            code.extend(
+                bindings::ReimbursementLedger::constructorCall { watcher_: watcher }.abi_encode(),
+            );
+            Some(g.deploy(
+                chain,
+                "ReimbursementLedger",
+                bindings::LEDGER_ARTIFACT,
+                code.into(),
+            )?)
+        } else {
+            None
+        };
         let honest = Rc::new(Truth::new(p.heights, p.seed, p.genesis_state, None));
         let genesis_hash = g
             .view(chain, rollup, &Rollup::genesisAssertionHashCall {})
@@ -501,6 +529,7 @@ impl ProtocolConfig for BoldConfig {
             excess,
             p: p.clone(),
             honest,
+            ledger,
             book: RefCell::new(book),
             block_time_ms: g.block_time_ms(chain),
         });

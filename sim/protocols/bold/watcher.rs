@@ -1,16 +1,23 @@
 //! `bold.watcher`: the out-of-band reimbursement watcher (spec §8), online. Every block it
 //! reads the block's receipts from the chain, as a client of an L1 node would, and feeds them
-//! to the reimbursement module in both modes. It writes nothing on chain; each payment file it
+//! to the reimbursement module in both modes. With `reimbursement.post_to_ledger` it records
+//! the block's spec-mode payments in the `ReimbursementLedger` (one transaction per block with
+//! payments), where the payouts pipeline reads them; otherwise it writes nothing on chain. Each
+//! payment file it
 //! would write is noted in the trace with its keccak (Run A), so that the files recomputed
 //! from the trace alone (Run B) can be held against them. Totals per mode and payee become
 //! metrics (spec §9).
 
-use super::reimburse::{feed::FeedBlock, Mode, PaymentKind, Reimburser, Setting, NOTE_PREFIX};
+use super::bindings::ReimbursementLedger;
+use super::reimburse::{
+    feed::FeedBlock, Mode, Payment, PaymentKind, Reimburser, Setting, NOTE_PREFIX,
+};
 use super::{Bold, Shared, Side};
-use crate::engine::actor::{Actor, Ctx, Event};
+use crate::engine::actor::{Actor, Ctx, Event, TxOpts};
 use crate::engine::time::Dur;
 use crate::protocols::{ActorParams, Spawn};
 use alloy_primitives::Address;
+use alloy_sol_types::SolCall;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -120,6 +127,9 @@ impl Watcher {
         for n in notes {
             ctx.note(n);
         }
+        if let Some(ledger) = self.bold.ledger {
+            self.post(ctx, ledger, &paid);
+        }
         for p in &paid {
             let amount = p.amount.saturating_to::<u128>().min(i128::MAX as u128) as i128;
             let mode = match p.mode {
@@ -151,6 +161,39 @@ impl Watcher {
             "bold.pr649_aborts",
             crate::trace::Value::Int(aborts as i128),
         );
+    }
+}
+
+impl Watcher {
+    /// Records the spec-mode payments of one block in the ledger, in the order they were made.
+    fn post(&self, ctx: &mut Ctx, ledger: Address, paid: &[Payment]) {
+        let spec: Vec<&Payment> = paid.iter().filter(|p| p.mode == Mode::Spec).collect();
+        if spec.is_empty() {
+            return;
+        }
+        let call = ReimbursementLedger::recordReimbursementsCall {
+            payees: spec.iter().map(|p| p.payee).collect(),
+            kinds: spec.iter().map(|p| ledger_kind(p.kind)).collect(),
+            amountsWei: spec.iter().map(|p| p.amount).collect(),
+        };
+        let opts = TxOpts {
+            gas_limit: 100_000 + 40_000 * spec.len() as u64,
+            ..TxOpts::default()
+        };
+        ctx.send_tx_with(
+            self.bold.chain,
+            Some(ledger),
+            call.abi_encode().into(),
+            opts,
+        );
+    }
+}
+
+/// The ledger's `kind` of a payment (`KIND_GAS`, `KIND_SERVICE_FEE`).
+fn ledger_kind(kind: PaymentKind) -> u8 {
+    match kind {
+        PaymentKind::Gas => 0,
+        PaymentKind::ServiceFee => 1,
     }
 }
 

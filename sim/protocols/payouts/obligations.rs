@@ -3,10 +3,11 @@
 //! A source is a pure function from one event log to obligations. The payer's accountant applies
 //! it to the logs it is told about during the run, and `crucible verify` applies the same function
 //! to the `Log` records of the trace, so the derived invoices match what was executed. Adding a
-//! source (BOLD reimbursements, say) is one more [`ObligationSource`] in [`SOURCES`].
+//! source is one more [`ObligationSource`] in [`SOURCES`].
 
 use super::bindings::FeeLedger;
 use crate::protocols::avs::bindings::RewardsLite;
+use crate::protocols::bold::bindings::ReimbursementLedger;
 use alloy_primitives::{Address, Log as PrimLog, LogData, B256, U256};
 use alloy_sol_types::SolEvent;
 
@@ -118,8 +119,48 @@ impl ObligationSource for ServiceFees {
     }
 }
 
+/// Payout-token base units per wei of a BOLD reimbursement: the proposal pays in the native
+/// currency and the payout token has 18 decimals, so one wei is one base unit (the payout
+/// token stands for wrapped ether).
+pub const BASE_UNITS_PER_WEI: u64 = 1;
+
+/// BOLD spec-mode reimbursements (spec `bold.md` §8.2: gas of honest essential moves and the
+/// assertion service fee), as the reimbursement watcher records them in the
+/// `ReimbursementLedger` (`ReimbursementOwed(payee, kind, amountWei)`): one obligation per
+/// non-zero payment, role `validator`, converted at [`BASE_UNITS_PER_WEI`].
+pub struct BoldReimbursements;
+
+impl ObligationSource for BoldReimbursements {
+    fn name(&self) -> &'static str {
+        "bold.reimbursement"
+    }
+    fn contract(&self) -> &'static str {
+        "bold.ReimbursementLedger"
+    }
+    fn topic0(&self) -> B256 {
+        ReimbursementLedger::ReimbursementOwed::SIGNATURE_HASH
+    }
+    fn decode(&self, log: &LogView) -> Vec<Obligation> {
+        let Some(l) = prim(log) else {
+            return Vec::new();
+        };
+        let Ok(ev) = ReimbursementLedger::ReimbursementOwed::decode_log(&l) else {
+            return Vec::new();
+        };
+        if ev.amountWei.is_zero() {
+            return Vec::new();
+        }
+        vec![Obligation {
+            payee: ev.payee,
+            role: "validator",
+            source: self.name(),
+            owed: ev.amountWei.saturating_mul(U256::from(BASE_UNITS_PER_WEI)),
+        }]
+    }
+}
+
 /// Every registered obligation source.
-pub static SOURCES: &[&dyn ObligationSource] = &[&AvsRewards, &ServiceFees];
+pub static SOURCES: &[&dyn ObligationSource] = &[&AvsRewards, &ServiceFees, &BoldReimbursements];
 
 /// A source bound to its deployed contract in one world.
 #[derive(Clone, Copy)]

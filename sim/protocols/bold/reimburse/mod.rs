@@ -53,6 +53,10 @@ pub struct ReimbParams {
     pub excluded_proposers: Vec<String>,
     /// `pr649-compat` deviations (spec §8.3), each on (faithful) by default.
     pub pr649: Pr649,
+    /// The online watcher also records every spec-mode payment in a `ReimbursementLedger`
+    /// contract on the BOLD chain, where the payouts pipeline reads it as an obligation source
+    /// (`bold.reimbursement`). Off by default: the watcher then writes nothing on chain.
+    pub post_to_ledger: bool,
 }
 
 impl Default for ReimbParams {
@@ -64,6 +68,7 @@ impl Default for ReimbParams {
             service_fee_window_blocks: 1_000,
             excluded_proposers: Vec::new(),
             pr649: Pr649::default(),
+            post_to_ledger: false,
         }
     }
 }

@@ -290,3 +290,115 @@ fn first_child_miss_hides_the_honest_first_child_from_compat() {
     // Spec mode pays the honest game regardless.
     assert!(!spec_payments(&r).unwrap().is_empty());
 }
+
+/// The `bold.reimbursement` obligation source of the payouts pipeline sees exactly the spec-mode
+/// payments Run B recomputes from the same trace (non-zero ones, one wei to one base unit), and
+/// the payouts files derived from that trace invoice and pay them to the honest defender.
+#[test]
+fn payouts_source_sees_the_spec_payments() {
+    use crate::protocols::payouts::obligations::{self, LogView, BASE_UNITS_PER_WEI};
+    use alloy_primitives::U256;
+
+    let run = run(&scenario_text("payouts-bold-reimbursement"));
+    let contract = |name: &str| {
+        run.header
+            .contracts
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| (c.chain, c.address))
+    };
+    let bound = obligations::bind(contract);
+    assert!(bound
+        .iter()
+        .any(|b| b.source.name() == "bold.reimbursement"));
+    let mut seen: Vec<(Address, U256)> = Vec::new();
+    for r in &run.records {
+        if let Record::Log {
+            chain,
+            address,
+            topics,
+            data,
+            ..
+        } = r
+        {
+            let view = LogView {
+                address: *address,
+                topics,
+                data,
+            };
+            for o in obligations::from_log(&bound, *chain, &view) {
+                if o.source == "bold.reimbursement" {
+                    assert_eq!(o.role, "validator");
+                    seen.push((o.payee, o.owed));
+                }
+            }
+        }
+    }
+    let expected: Vec<(Address, U256)> = spec_payments(&run)
+        .expect("spec payments")
+        .into_iter()
+        .filter(|p| !p.amount.is_zero())
+        .map(|p| (p.payee, p.amount * U256::from(BASE_UNITS_PER_WEI)))
+        .collect();
+    assert!(!expected.is_empty(), "the game produced spec-mode payments");
+    assert_eq!(seen, expected);
+    let defender = addr_of(&run, "defender");
+    assert!(expected.iter().all(|(p, _)| *p == defender));
+    let total: U256 = expected.iter().map(|(_, a)| *a).sum();
+
+    // The derived payouts files: one invoice row, one l1 payout, one receipt, for that total.
+    let files = derive(&run, Some("payouts")).expect("payouts files derive");
+    let file = |path: &str| {
+        let f = files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("{path} derived"));
+        String::from_utf8(f.bytes.clone()).expect("UTF-8")
+    };
+    assert_eq!(
+        file("invoices.csv"),
+        format!(
+            "period,payee,role,wallet,wallet-features,source,owed\n\
+             1,defender,validator,{defender:#x},,bold.reimbursement,{total}\n"
+        )
+    );
+    assert_eq!(
+        file("payouts/1/payouts-l1.csv"),
+        format!("addr,amnt\n{defender:#x},{total}\n")
+    );
+    let receipts = file("receipts.csv");
+    let rows: Vec<&str> = receipts.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{receipts}");
+    assert!(
+        rows[0].starts_with(&format!("1,{defender:#x},l1,{total},l1:0x")),
+        "{receipts}"
+    );
+    // `verify`: the files written for the run match a fresh derivation byte for byte.
+    let dir = std::env::temp_dir().join(format!("crucible-bold-payouts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_all(&dir, &files).expect("writes");
+    let again = derive(&run, None).expect("bold and payouts files derive");
+    let payouts_again: Vec<DerivedFile> = again
+        .into_iter()
+        .filter(|f| !f.path.starts_with(DIR))
+        .collect();
+    assert!(compare(&dir, &payouts_again).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn posting_to_the_ledger_needs_one_watcher() {
+    let text = scenario_text("payouts-bold-reimbursement")
+        .replace("  - { kind: bold.watcher, name: watcher }\n", "");
+    let sc = load_str(&text, "test.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let err = match run_in_memory(&sc, sc.seed, RunOptions::default()) {
+        Ok(_) => panic!("runs without a watcher"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains(
+            "`reimbursement.post_to_ledger` needs exactly one `bold.watcher` actor, found 0"
+        ),
+        "{err}"
+    );
+}
