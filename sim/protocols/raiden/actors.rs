@@ -38,7 +38,11 @@ pub(super) fn shared_of(env: &Spawn) -> Shared {
 /// Submits a transaction and records what it calls (for gas by function and per channel).
 pub(super) fn submit(s: &Shared, ctx: &mut Ctx, to: Address, data: Vec<u8>, opts: TxOpts) -> B256 {
     let chain = s.borrow().chain;
-    let function = ctx.core.abis.call_name(chain.0, Some(to), &data).into_owned();
+    let function = ctx
+        .core
+        .abis
+        .call_name(chain.0, Some(to), &data)
+        .into_owned();
     let hash = ctx.send_tx_with(chain, Some(to), data.clone().into(), opts);
     s.borrow_mut().note_tx(hash, function, Some(to), &data);
     hash
