@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 pub enum Stop {
     /// This many cases per protocol.
     Cases(u64),
-    /// Whole rounds until this much wall-clock time has passed.
+    /// Whole rounds until this much wall-clock time has passed (at least one batch).
     Time(Duration),
 }
 
@@ -181,7 +181,10 @@ pub fn run(
     loop {
         let rounds = match c.stop {
             Stop::Cases(n) => per_batch.min(n.saturating_sub(next)),
-            Stop::Time(budget) if started.elapsed() >= budget => 0,
+            // The first batch always runs, however small the budget: a time-boxed campaign
+            // that ran nothing would report nothing (and under load even a few instructions
+            // can outlast a tiny budget).
+            Stop::Time(budget) if next > 0 && started.elapsed() >= budget => 0,
             Stop::Time(_) => per_batch,
         };
         if rounds == 0 || targets.is_empty() {
