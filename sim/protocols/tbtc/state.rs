@@ -8,7 +8,7 @@ use super::{checklist::ChecklistParams, Action, Decision, Fault};
 use crate::chain::ChainIdx;
 use alloy_primitives::{keccak256, Address, B256};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Shared handle.
@@ -203,8 +203,8 @@ pub struct Coordination {
     /// Keys the overload draws (never the Go generator).
     pub signing_key: B256,
     pub wallets: Vec<Wallet>,
-    /// Lookup only (never iterated).
-    pub wallet_by_pkh: HashMap<[u8; 20], usize>,
+    /// Wallet index by public key hash.
+    pub wallet_by_pkh: BTreeMap<[u8; 20], usize>,
     /// Wallets each operator holds seats in.
     pub node_wallets: BTreeMap<u32, Vec<usize>>,
     pub roles: BTreeMap<u32, Role>,
@@ -279,7 +279,7 @@ impl Coordination {
             deposit_sweep_fee: cfg.deposit_sweep_fee,
             signing_key: B256::ZERO,
             wallets: Vec::new(),
-            wallet_by_pkh: HashMap::new(),
+            wallet_by_pkh: BTreeMap::new(),
             node_wallets: BTreeMap::new(),
             roles: BTreeMap::new(),
             decisions: BTreeMap::new(),
