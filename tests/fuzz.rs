@@ -112,21 +112,30 @@ fn regressions_then_bounded_campaign() {
     );
 }
 
-#[test]
-fn planted_rogue_minter_is_found_and_shrunk() {
-    let limits = Limits {
-        planted: true,
-        ..ci_limits()
-    };
+/// A campaign with the planted bugs switched on, over one protocol, under the CI limits.
+fn planted_campaign(
+    protocol: &str,
+    cases: u64,
+    jobs: usize,
+    shrink_runs: usize,
+) -> (Campaign, CampaignReport) {
     let c = Campaign {
         seed: 1,
-        stop: Stop::Cases(2),
-        jobs: 2,
-        limits,
-        shrink_runs: 100,
+        stop: Stop::Cases(cases),
+        jobs,
+        limits: Limits {
+            planted: true,
+            ..ci_limits()
+        },
+        shrink_runs,
     };
-    let targets = campaign::targets(Some("token"));
-    let rep = campaign::run(&c, &targets, &mut |_| {});
+    let rep = campaign::run(&c, &campaign::targets(Some(protocol)), &mut |_| {});
+    (c, rep)
+}
+
+#[test]
+fn planted_rogue_minter_is_found_and_shrunk() {
+    let (c, rep) = planted_campaign("token", 2, 2, 100);
     let f = rep
         .failures
         .iter()
@@ -167,19 +176,7 @@ fn planted_rogue_minter_is_found_and_shrunk() {
 /// leader shuffle's generator is found and shrunk, and the shrunk case stays above the minimum.
 #[test]
 fn planted_reused_generator_is_found_in_tbtc() {
-    let limits = Limits {
-        planted: true,
-        ..ci_limits()
-    };
-    let c = Campaign {
-        seed: 1,
-        stop: Stop::Cases(2),
-        jobs: 2,
-        limits,
-        shrink_runs: 12,
-    };
-    let targets = campaign::targets(Some("tbtc"));
-    let rep = campaign::run(&c, &targets, &mut |_| {});
+    let (_, rep) = planted_campaign("tbtc", 2, 2, 12);
     let f = rep
         .failures
         .iter()
@@ -313,19 +310,7 @@ fn a_time_boxed_campaign_repeats_as_a_counted_one() {
 
 #[test]
 fn planted_avs_replica_off_by_one_is_found_and_shrunk() {
-    let limits = Limits {
-        planted: true,
-        ..ci_limits()
-    };
-    let c = Campaign {
-        seed: 1,
-        stop: Stop::Cases(1),
-        jobs: 1,
-        limits,
-        shrink_runs: 30,
-    };
-    let targets = campaign::targets(Some("avs"));
-    let rep = campaign::run(&c, &targets, &mut |_| {});
+    let (_, rep) = planted_campaign("avs", 1, 1, 30);
     let f = rep
         .failures
         .iter()
