@@ -124,12 +124,6 @@ pub trait FuzzSpace: Sync {
     fn chains(&self) -> usize {
         1
     }
-    /// Names of drawn actors the swarm leaves alone (no offline window, crash, censorship,
-    /// inclusion delay or partition): actors whose steady service a liveness invariant assumes,
-    /// such as the AVS keeper of `avs.replica_liveness`. Default: none.
-    fn steady(&self) -> &'static [&'static str] {
-        &[]
-    }
     /// Shortest run in which the protocol can show anything, when that is longer than the
     /// engine's bounds: generated cases last at least this long (even above the campaign's
     /// `max_duration`) and the shrinker never makes a case shorter. A tBTC coordination window
