@@ -5,9 +5,8 @@
 use super::config::DepositorParams;
 use super::message::deposit_key;
 use super::state::{PendingDeposit, Shared};
-use super::Bridge;
+use super::{demand, Bridge};
 use crate::engine::actor::{Actor, Ctx, Event};
-use crate::engine::time::Dur;
 use crate::protocols::{ActorParams, Spawn};
 use alloy_primitives::{keccak256, Address, FixedBytes, B256};
 use std::collections::BTreeMap;
@@ -55,22 +54,11 @@ pub struct Depositor {
 
 impl Depositor {
     fn schedule(&self, ctx: &mut Ctx) {
-        let wait = ctx
-            .rng()
-            .exponential(self.params.every.as_ms() as f64)
-            .round() as u64;
-        ctx.set_timer(Dur::ms(wait.max(1)), NEXT);
+        demand::schedule_next(ctx, self.params.every, NEXT);
     }
 
     fn reveal(&mut self, ctx: &mut Ctx) {
-        let (chain, bridge, n) = {
-            let s = self.shared.borrow();
-            let n = self
-                .params
-                .wallets
-                .map_or(s.wallets.len(), |k| (k as usize).min(s.wallets.len()));
-            (s.chain, s.bridge, n)
-        };
+        let (chain, bridge, n) = demand::target(&self.shared, self.params.wallets);
         let wallet = ctx.rng().pick(n);
         let vault = vault(ctx.rng().pick(self.params.vaults as usize) as u32);
         let pkh = self.shared.borrow().wallets[wallet].pkh;

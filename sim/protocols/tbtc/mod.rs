@@ -13,6 +13,7 @@
 
 pub mod checklist;
 pub mod config;
+mod demand;
 mod depositor;
 pub mod eip55;
 pub mod follower;

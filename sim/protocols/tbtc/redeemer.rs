@@ -4,9 +4,8 @@
 use super::config::RedeemerParams;
 use super::node::redemption_key;
 use super::state::{PendingRedemption, Shared};
-use super::Bridge;
+use super::{demand, Bridge};
 use crate::engine::actor::{Actor, Ctx, Event};
-use crate::engine::time::Dur;
 use crate::protocols::{ActorParams, Spawn};
 use alloy_primitives::{keccak256, Bytes, FixedBytes, B256};
 use std::collections::BTreeMap;
@@ -39,22 +38,11 @@ pub struct Redeemer {
 
 impl Redeemer {
     fn schedule(&self, ctx: &mut Ctx) {
-        let wait = ctx
-            .rng()
-            .exponential(self.params.every.as_ms() as f64)
-            .round() as u64;
-        ctx.set_timer(Dur::ms(wait.max(1)), NEXT);
+        demand::schedule_next(ctx, self.params.every, NEXT);
     }
 
     fn request(&mut self, ctx: &mut Ctx) {
-        let (chain, bridge, n) = {
-            let s = self.shared.borrow();
-            let n = self
-                .params
-                .wallets
-                .map_or(s.wallets.len(), |k| (k as usize).min(s.wallets.len()));
-            (s.chain, s.bridge, n)
-        };
+        let (chain, bridge, n) = demand::target(&self.shared, self.params.wallets);
         let wallet = ctx.rng().pick(n);
         let pkh = self.shared.borrow().wallets[wallet].pkh;
         // A P2WPKH output script to a key only this request uses.
