@@ -144,6 +144,11 @@ impl RegistryData for ViewData<'_, '_> {
             )
             .unwrap_or(U256::ZERO)
     }
+    fn contract_signature(&mut self, key: Address, digest: B256, sig: &[u8]) -> bool {
+        self.ctx
+            .view_raw(self.chain, key, digest::erc1271_call(digest, sig))
+            .is_ok_and(|ret| digest::erc1271_answer_valid(&ret))
+    }
 }
 
 /// Calls `isValidSignature` on `chain` and recomputes the verdict from the model; a disagreement
@@ -177,7 +182,7 @@ pub(crate) fn verify(
         current_epoch: clock.current(ctx.block_number(main)),
         max_staleness: quirks.max_epoch_staleness,
     });
-    let model = digest::model_is_valid(
+    let model = digest::model_is_valid_with(
         &mut ViewData {
             ctx,
             chain,
@@ -187,6 +192,7 @@ pub(crate) fn verify(
         sig_data,
         rules,
         quirks.require_nonzero_threshold,
+        quirks.contract_keys,
     );
     let mut b = book.borrow_mut();
     b.verdicts_checked += 1;
@@ -373,11 +379,17 @@ impl Operator {
         };
         let reliable =
             self.params.answer_probability.value >= 1.0 && self.params.skip_refresh.value <= 0.0;
-        let call = StakeRegistry::registerOperatorCall {
-            signingKey: info.keys[self.key_index].address(),
-        };
+        let signing_key = info.keys[self.key_index].address();
         let registry = b.registry;
-        send_main(ctx, &b, registry, &call, U256::ZERO);
+        if b.quirks.directory_sig {
+            let call = directory_registration(ctx, &b, signing_key);
+            send_main(ctx, &b, registry, &call, U256::ZERO);
+        } else {
+            let call = StakeRegistry::registerOperatorCall {
+                signingKey: signing_key,
+            };
+            send_main(ctx, &b, registry, &call, U256::ZERO);
+        }
         drop(b);
         if reliable
             && self.params.deregister_at.is_none()
@@ -387,6 +399,29 @@ impl Operator {
             self.book.borrow_mut().reliable.push(me);
         }
         self.schedule_refresh(ctx);
+    }
+}
+
+/// `registerOperatorWithSignature` with the operator's directory signature (flag
+/// `directory_sig`): a fresh salt per registration (hash of the operator and the time), valid
+/// for an hour of main-chain time.
+fn directory_registration(
+    ctx: &mut Ctx,
+    b: &Book,
+    signing_key: Address,
+) -> StakeRegistry::registerOperatorWithSignatureCall {
+    let me = ctx.address();
+    let salt = alloy_primitives::keccak256((me, U256::from(ctx.now().ms())).abi_encode_params());
+    let head = ctx.block_number(b.main);
+    let expiry = U256::from(b.timestamp(b.main, head) + 3600);
+    let d = digest::directory_digest(b.main_chain_id, b.allocation, me, b.registry, salt, expiry);
+    StakeRegistry::registerOperatorWithSignatureCall {
+        operatorSig: StakeRegistry::SignatureWithSaltAndExpiry {
+            signature: ctx.sign_hash(d).to_bytes(),
+            salt,
+            expiry,
+        },
+        signingKey: signing_key,
     }
 }
 

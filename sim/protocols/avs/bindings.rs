@@ -65,6 +65,12 @@ alloy_sol_types::sol!(
     "sim/protocols/avs/artifacts/RewardsLite.json"
 );
 
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    ContractSigner,
+    "sim/protocols/avs/artifacts/ContractSigner.json"
+);
+
 /// ABI JSON of each deployed contract (for trace decoding).
 pub mod abi {
     pub const ALLOCATION: &str = include_str!("artifacts/AllocationManagerLite.json");

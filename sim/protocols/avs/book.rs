@@ -327,6 +327,24 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
             keeper_: first_of("avs.keeper"),
         },
     )?;
+    if q.m2_path {
+        // The M2 quorum: the AVS's one strategy at the full 10 000 basis points, so an
+        // operator's M2 weight equals its shares.
+        g.call(
+            main,
+            me,
+            registry,
+            &StakeRegistry::updateQuorumConfigCall {
+                q: StakeRegistry::Quorum {
+                    strategies: vec![StakeRegistry::StrategyParams {
+                        strategy: STRATEGY,
+                        multiplier: alloy_primitives::Uint::from(10_000u64),
+                    }],
+                },
+                ops: Vec::new(),
+            },
+        )?;
+    }
     let owner = first_of("avs.owner");
     if owner != Address::ZERO {
         g.call(
@@ -351,7 +369,7 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         "MainChainVerifier",
         abi::MAIN_VERIFIER,
         &MainChainVerifier::BYTECODE,
-        Vec::new(),
+        MainChainVerifier::constructorCall { flags_: bits }.abi_encode(),
     )?;
     let resolver = deploy_with(
         g,
@@ -495,6 +513,7 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
             RegistryStateReceiver::constructorCall {
                 bridge_: bridge_in,
                 sender_: sender,
+                flags_: bits,
             }
             .abi_encode(),
         )?;

@@ -44,6 +44,13 @@ pub struct AvsConfig {
     /// (the first `avs.challenger`), as in the seed.
     #[serde(default)]
     pub open_challenges: bool,
+    /// The registry also counts the M2 quorum weight `Σ_s shares · multiplier_s / 10 000` (the
+    /// quorum: the AVS's strategy with multiplier 10 000); see flag `no_double_count` (Q4).
+    #[serde(default)]
+    pub m2_path: bool,
+    /// Registration requires the operator's EIP-712 directory signature with salt and expiry.
+    #[serde(default)]
+    pub directory_sig: bool,
     /// Resolution deadline in main-chain blocks after submission (Q17).
     #[serde(default = "default_deadline")]
     pub challenge_deadline_blocks: u64,
@@ -120,6 +127,18 @@ pub struct FlagOverrides {
     /// A planted bug, not an upstream quirk: the replica skips the last listed operator's
     /// weight. Off in both profiles; the fuzz space sets it with `--planted`.
     pub planted_off_by_one: Option<bool>,
+    /// Q4 (with `m2_path`): an operator on both paths counts its operator-set weight only.
+    pub no_double_count: Option<bool>,
+    /// Upstream's signature checker: contract signing keys answering ERC-1271 are accepted.
+    /// Off in both profiles (the spec's operators use EOA keys); `true` names the upstream
+    /// behaviour.
+    pub contract_keys: Option<bool>,
+    /// Test-only defect: the replica's receiver applies a processed guid again.
+    pub planted_guid_replay: Option<bool>,
+    /// Test-only defect: the main-chain verifier registers and checks bridges, not verifiers.
+    pub planted_reporter_by_bridge: Option<bool>,
+    /// Test-only defect: the epoch manager ignores the grace period.
+    pub planted_no_grace: Option<bool>,
 }
 
 /// Resolved flags (true = intended behaviour).
@@ -151,6 +170,18 @@ pub struct Quirks {
     pub open_challenges: bool,
     /// Planted bug (true = the bug is on), see [`FlagOverrides::planted_off_by_one`].
     pub planted_off_by_one: bool,
+    /// Q4: intended, no double counting of M2 and operator-set weights.
+    pub no_double_count: bool,
+    /// Mode: the M2 quorum weight is counted.
+    pub m2_path: bool,
+    /// Mode: registration checks the directory signature.
+    pub directory_sig: bool,
+    /// Upstream behaviour (true = on): ERC-1271 contract signing keys.
+    pub contract_keys: bool,
+    /// Test-only defects (true = the bug is on), see [`FlagOverrides`].
+    pub planted_guid_replay: bool,
+    pub planted_reporter_by_bridge: bool,
+    pub planted_no_grace: bool,
     pub max_epoch_staleness: u32,
 }
 
@@ -181,6 +212,13 @@ impl Quirks {
             self.verify_past_blocks_only,
             self.open_challenges,
             self.planted_off_by_one,
+            self.no_double_count,
+            self.m2_path,
+            self.directory_sig,
+            self.contract_keys,
+            self.planted_guid_replay,
+            self.planted_reporter_by_bridge,
+            self.planted_no_grace,
         ];
         for (i, on) in set.iter().enumerate() {
             if *on {
@@ -224,8 +262,26 @@ impl Quirks {
             ("verify_past_blocks_only", self.verify_past_blocks_only),
             ("open_challenges", self.open_challenges),
         ];
-        if self.planted_off_by_one {
-            out.push(("planted_off_by_one", true));
+        // Modes and defects are listed only when on (and Q4 only with the M2 path), so runs
+        // without them record the same flags as before they existed.
+        if self.m2_path {
+            out.push(("m2_path", true));
+            out.push(("no_double_count", self.no_double_count));
+        }
+        for (name, on) in [
+            ("directory_sig", self.directory_sig),
+            ("contract_keys", self.contract_keys),
+            ("planted_off_by_one", self.planted_off_by_one),
+            ("planted_guid_replay", self.planted_guid_replay),
+            (
+                "planted_reporter_by_bridge",
+                self.planted_reporter_by_bridge,
+            ),
+            ("planted_no_grace", self.planted_no_grace),
+        ] {
+            if on {
+                out.push((name, true));
+            }
         }
         out
     }
@@ -299,6 +355,13 @@ impl AvsConfig {
             verify_past_blocks_only: f.verify_past_blocks_only.unwrap_or(i),
             open_challenges: self.open_challenges,
             planted_off_by_one: f.planted_off_by_one.unwrap_or(false),
+            no_double_count: f.no_double_count.unwrap_or(i),
+            m2_path: self.m2_path,
+            directory_sig: self.directory_sig,
+            contract_keys: f.contract_keys.unwrap_or(false),
+            planted_guid_replay: f.planted_guid_replay.unwrap_or(false),
+            planted_reporter_by_bridge: f.planted_reporter_by_bridge.unwrap_or(false),
+            planted_no_grace: f.planted_no_grace.unwrap_or(false),
             max_epoch_staleness: self.max_epoch_staleness.unwrap_or(if i { 1 } else { 0 }),
         }
     }

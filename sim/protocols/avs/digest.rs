@@ -125,6 +125,75 @@ pub trait RegistryData {
     fn key(&mut self, epoch: u32, op: Address) -> Address;
     fn weight(&mut self, epoch: u32, op: Address) -> U256;
     fn threshold(&mut self, epoch: u32) -> U256;
+    /// The ERC-1271 answer of a contract signing key (flag `contract_keys`): whether
+    /// `key.isValidSignature(digest, sig)` returns at least 32 bytes starting with the magic
+    /// value. A contract's logic is its own, so the model asks the chain; the default has no
+    /// contract keys.
+    fn contract_signature(&mut self, _key: Address, _digest: B256, _sig: &[u8]) -> bool {
+        false
+    }
+}
+
+/// The calldata of `isValidSignature(bytes32, bytes)` and whether its return data is the
+/// ERC-1271 magic value, as upstream's signature checker judges it (at least 32 bytes, the
+/// first word `0x1626ba7e` left-aligned).
+pub fn erc1271_call(digest: B256, sig: &[u8]) -> Bytes {
+    let mut data = ERC1271_MAGIC.to_vec();
+    data.extend((digest, Bytes::copy_from_slice(sig)).abi_encode_params());
+    data.into()
+}
+
+/// See [`erc1271_call`].
+pub fn erc1271_answer_valid(ret: &[u8]) -> bool {
+    ret.len() >= 32 && ret[..4] == ERC1271_MAGIC && ret[4..32].iter().all(|b| *b == 0)
+}
+
+/// The ERC-1271 magic value (`isValidSignature(bytes32,bytes)` selector).
+pub const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
+
+/// EigenLayer's EIP-712 domain type (no version), used by the directory signature.
+pub const EIGENLAYER_DOMAIN_TYPE: &str =
+    "EIP712Domain(string name,uint256 chainId,address verifyingContract)";
+/// The directory signature's struct type.
+pub const OPERATOR_AVS_REGISTRATION_TYPE: &str =
+    "OperatorAVSRegistration(address operator,address avs,bytes32 salt,uint256 expiry)";
+
+/// The digest an operator signs to register with flag `directory_sig`:
+/// `keccak256(0x19 ‖ 0x01 ‖ keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("EigenLayer"),
+/// chainId, directory)) ‖ keccak256(abi.encode(TYPEHASH, operator, avs, salt, expiry)))`, with
+/// AllocationManagerLite as the directory and the StakeRegistry as the AVS.
+pub fn directory_digest(
+    chain_id: u64,
+    directory: Address,
+    operator: Address,
+    avs: Address,
+    salt: B256,
+    expiry: U256,
+) -> B256 {
+    let domain = keccak256(
+        (
+            keccak256(EIGENLAYER_DOMAIN_TYPE),
+            keccak256("EigenLayer"),
+            U256::from(chain_id),
+            directory,
+        )
+            .abi_encode(),
+    );
+    let structure = keccak256(
+        (
+            keccak256(OPERATOR_AVS_REGISTRATION_TYPE),
+            operator,
+            avs,
+            salt,
+            expiry,
+        )
+            .abi_encode(),
+    );
+    let mut pre = Vec::with_capacity(66);
+    pre.extend_from_slice(&[0x19, 0x01]);
+    pre.extend_from_slice(domain.as_slice());
+    pre.extend_from_slice(structure.as_slice());
+    keccak256(pre)
 }
 
 /// Epoch rules that apply only on the main chain.
@@ -158,13 +227,34 @@ pub fn error_name(data: &[u8], names: &[&'static str]) -> Option<&'static str> {
         .find(|e| data.len() >= 4 && keccak256(format!("{e}()"))[..4] == data[..4])
 }
 
-/// The spec's `isValidSignature` (§4), step by step, on `data`. `Ok` = magic value.
+/// The spec's `isValidSignature` (§4), step by step, on `data`, with EOA keys only. `Ok` =
+/// magic value.
 pub fn model_is_valid(
     data: &mut dyn RegistryData,
     digest: B256,
     sig_data: &[u8],
     main: Option<MainRules>,
     require_nonzero_threshold: bool,
+) -> Result<(), Rejection> {
+    model_is_valid_with(
+        data,
+        digest,
+        sig_data,
+        main,
+        require_nonzero_threshold,
+        false,
+    )
+}
+
+/// [`model_is_valid`], and with `contract_keys` a signature is also valid when the key is a
+/// contract answering ERC-1271 with the magic value (checked after the ECDSA recovery fails).
+pub fn model_is_valid_with(
+    data: &mut dyn RegistryData,
+    digest: B256,
+    sig_data: &[u8],
+    main: Option<MainRules>,
+    require_nonzero_threshold: bool,
+    contract_keys: bool,
 ) -> Result<(), Rejection> {
     let (ops, sigs, reference) = decode_sig_data(sig_data).ok_or("decode")?;
     if let Some(m) = main {
@@ -188,7 +278,9 @@ pub fn model_is_valid(
         if last >= *op {
             return Err("NotSorted");
         }
-        if !signature_valid(key, digest, sig) {
+        let valid = signature_valid(key, digest, sig)
+            || (contract_keys && key != Address::ZERO && data.contract_signature(key, digest, sig));
+        if !valid {
             return Err("InvalidSignature");
         }
         last = *op;

@@ -624,8 +624,9 @@ impl Invariant for BondAccounting {
 }
 
 /// Invariant 9 (§11.9): each guid is applied at most once by a replica's receiver (a delivery the
-/// bridge reports as received), and the main-chain verifier accepts reports only from registered
-/// remote verifiers. Read from the logs of every block as it is produced.
+/// bridge reports as received), and the main-chain verifier accepts reports only from remote
+/// verifiers registered with it (its `remoteVerifiers`, which are never removed). Read from the
+/// logs of every block as it is produced.
 struct MessageIntegrity {
     book: Shared,
     applied: std::collections::BTreeSet<(Address, B256)>,
@@ -643,14 +644,15 @@ impl Invariant for MessageIntegrity {
         let Some((_, block)) = probe.last_block() else {
             return Ok(());
         };
-        let (receivers, mcv, verifiers) = {
+        let (receivers, main, mcv) = {
             let b = self.book.borrow();
             (
                 b.remotes.iter().map(|r| r.receiver).collect::<Vec<_>>(),
+                b.main,
                 b.main_verifier,
-                b.verifiers.values().copied().collect::<Vec<_>>(),
             )
         };
+        let mut reporters = Vec::new();
         for r in &block.receipts {
             if !r.status.is_success() {
                 continue;
@@ -671,12 +673,19 @@ impl Invariant for MessageIntegrity {
                         m.guid, m.receiver
                     ));
                 }
-                if m.receiver == mcv && !verifiers.contains(&m.from) {
-                    return Err(format!(
-                        "main-chain verifier took a report from unregistered {}",
-                        m.from
-                    ));
+                if m.receiver == mcv {
+                    reporters.push(m.from);
                 }
+            }
+        }
+        for from in reporters {
+            let registered = probe
+                .view(main, mcv, &MainChainVerifier::remoteVerifiersCall(from))
+                .map_err(|e| e.to_string())?;
+            if !registered {
+                return Err(format!(
+                    "main-chain verifier took a report from unregistered {from}"
+                ));
             }
         }
         Ok(())

@@ -12,9 +12,12 @@ pub mod digest;
 pub mod epoch;
 pub mod fuzz;
 mod invariants;
+#[cfg(test)]
+mod registry_tests;
 mod relay;
 #[cfg(test)]
 mod tests;
+pub mod weight;
 
 use super::{ActorParams, Protocol, ProtocolConfig, Setup};
 use crate::engine::genesis::Genesis;

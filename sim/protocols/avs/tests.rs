@@ -19,7 +19,7 @@ struct Fixture {
     flags: u64,
 }
 
-fn config() -> ChainConfig {
+pub(super) fn config() -> ChainConfig {
     ChainConfig {
         name: "l1".into(),
         chain_id: 1,
@@ -37,13 +37,13 @@ fn config() -> ChainConfig {
     }
 }
 
-fn deploy(chain: &mut Chain, from: Address, code: &[u8], args: Vec<u8>) -> Address {
+pub(super) fn deploy(chain: &mut Chain, from: Address, code: &[u8], args: Vec<u8>) -> Address {
     let mut init = code.to_vec();
     init.extend(args);
     chain.deploy(from, init.into()).expect("deploys").address
 }
 
-fn call<C: SolCall>(chain: &mut Chain, from: Address, to: Address, c: &C) {
+pub(super) fn call<C: SolCall>(chain: &mut Chain, from: Address, to: Address, c: &C) {
     chain
         .genesis_call(from, to, c.abi_encode().into(), U256::ZERO)
         .expect("genesis call succeeds");
@@ -148,7 +148,8 @@ fn error_name(data: &[u8]) -> String {
         .unwrap_or_else(|| format!("0x{}", alloy_primitives::hex::encode(data)))
 }
 
-struct Views<'a>(&'a mut Chain, Address);
+/// Registry reads through view calls on a bare chain.
+pub(super) struct Views<'a>(pub &'a mut Chain, pub Address);
 
 impl RegistryData for Views<'_> {
     fn key(&mut self, e: u32, op: Address) -> Address {
@@ -174,6 +175,11 @@ impl RegistryData for Views<'_> {
             .view(Address::ZERO, self.1, c.abi_encode().into())
             .unwrap();
         StakeRegistry::getThresholdWeightAtEpochCall::abi_decode_returns(&out).unwrap()
+    }
+    fn contract_signature(&mut self, key: Address, d: B256, sig: &[u8]) -> bool {
+        self.0
+            .view(Address::ZERO, key, digest::erc1271_call(d, sig))
+            .is_ok_and(|ret| digest::erc1271_answer_valid(&ret))
     }
 }
 

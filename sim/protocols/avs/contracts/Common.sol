@@ -29,6 +29,27 @@ library Flags {
     /// A planted bug, not an upstream quirk (set = bug): the replica never writes the weight of
     /// the last operator a snapshot lists. The fuzzer must find it (`--planted`).
     uint256 internal constant PLANTED_OFF_BY_ONE = 1 << 21;
+    /// Q4, meaningful with `M2_PATH`: an operator on both paths counts its operator-set weight
+    /// only (set = intended); clear = upstream, which adds the M2 and operator-set weights.
+    uint256 internal constant NO_DOUBLE_COUNT = 1 << 22;
+    /// Mode, not a quirk: the registry also counts the M2 quorum weight
+    /// `Σ_s shares(op,s) · multiplier_s / 10 000`.
+    uint256 internal constant M2_PATH = 1 << 23;
+    /// Mode, not a quirk: registration requires the operator's EIP-712 directory signature with
+    /// salt and expiry.
+    uint256 internal constant DIRECTORY_SIG = 1 << 24;
+    /// Set = upstream: a signing key that is a contract may answer ERC-1271 `isValidSignature`
+    /// for its operator. Off in both profiles, as the spec says (our operators use EOA keys).
+    uint256 internal constant CONTRACT_KEYS = 1 << 25;
+    /// Test-only defect (set = bug): the replica's receiver never rejects a processed guid, so a
+    /// duplicated delivery applies twice. Shows `avs.message_integrity` can fail.
+    uint256 internal constant PLANTED_GUID_REPLAY = 1 << 26;
+    /// Test-only defect (set = bug): the MainChainVerifier registers and checks the bridge
+    /// instead of the remote verifier, so reports from unregistered senders are taken.
+    uint256 internal constant PLANTED_REPORTER_BY_BRIDGE = 1 << 27;
+    /// Test-only defect (set = bug): the EpochManager ignores the grace period, so a write in
+    /// grace lands in the sealed next epoch. Shows `avs.epoch_immutability` can fail.
+    uint256 internal constant PLANTED_NO_GRACE = 1 << 28;
 }
 
 /// @title ECDSA check of operator signatures
@@ -56,6 +77,25 @@ library SigCheck {
     function valid(address key, bytes32 digest, bytes memory sig) internal pure returns (bool) {
         if (key == address(0)) return false;
         return recover(digest, sig) == key;
+    }
+
+    /// `valid`, and with `contractKeys` (upstream's signature checker) also a key that answers
+    /// ERC-1271 `isValidSignature(digest, sig)` with the magic value: the ECDSA check runs
+    /// first, then a static call to the key (an account without code never answers).
+    function validWith(address key, bytes32 digest, bytes memory sig, bool contractKeys)
+        internal
+        view
+        returns (bool)
+    {
+        if (valid(key, digest, sig)) return true;
+        if (!contractKeys || key == address(0)) return false;
+        return erc1271(key, digest, sig);
+    }
+
+    /// `signer.isValidSignature(digest, sig)` returned at least 32 bytes starting with the magic.
+    function erc1271(address signer, bytes32 digest, bytes memory sig) internal view returns (bool) {
+        (bool ok, bytes memory ret) = signer.staticcall(abi.encodeWithSelector(ERC1271_MAGIC, digest, sig));
+        return ok && ret.length >= 32 && abi.decode(ret, (bytes32)) == bytes32(ERC1271_MAGIC);
     }
 }
 

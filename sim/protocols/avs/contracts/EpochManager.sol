@@ -59,6 +59,9 @@ contract EpochManager {
     }
 
     function getEffectiveEpoch() public view returns (uint32) {
+        if (flags & Flags.PLANTED_NO_GRACE != 0) {
+            return EpochMath.current(genesisBlock, epochLength, block.number) + 1;
+        }
         return EpochMath.effective(genesisBlock, epochLength, gracePeriod, block.number);
     }
 

@@ -92,10 +92,11 @@ contract LightStakeRegistry {
         if (ops.length == 0) revert InvalidLength();
         address last = address(0);
         uint256 signed = 0;
+        bool contractKeys = flags & Flags.CONTRACT_KEYS != 0;
         for (uint256 i = 0; i < ops.length; i++) {
             address k = keySlot[ref][ops[i]];
             if (!(last < ops[i])) revert NotSorted();
-            if (!SigCheck.valid(k, digest, sigs[i])) revert InvalidSignature();
+            if (!SigCheck.validWith(k, digest, sigs[i], contractKeys)) revert InvalidSignature();
             last = ops[i];
             signed += weightSlot[ref][ops[i]];
         }

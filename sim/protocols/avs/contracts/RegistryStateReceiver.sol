@@ -17,6 +17,7 @@ interface ILightRegistry {
 contract RegistryStateReceiver is IMessageHandler {
     address public immutable bridge;
     address public immutable sender;
+    uint256 public immutable flags;
     address public owner;
     ILightRegistry public registry;
     uint32 public currentUpdatingEpoch;
@@ -30,9 +31,10 @@ contract RegistryStateReceiver is IMessageHandler {
     error MessageAlreadyProcessed();
     error BatchUpdateFailed();
 
-    constructor(address bridge_, address sender_) {
+    constructor(address bridge_, address sender_, uint256 flags_) {
         bridge = bridge_;
         sender = sender_;
+        flags = flags_;
         owner = msg.sender;
         IBridgeRoutes(bridge_).updateRoute(sender_, true);
     }
@@ -45,7 +47,7 @@ contract RegistryStateReceiver is IMessageHandler {
     function handleMessage(address from, bytes calldata message, bytes32 guid) external returns (bytes4) {
         if (msg.sender != bridge) revert NotBridge();
         if (from != sender) revert InvalidSender();
-        if (processedMessages[guid]) revert MessageAlreadyProcessed();
+        if (processedMessages[guid] && flags & Flags.PLANTED_GUID_REPLAY == 0) revert MessageAlreadyProcessed();
         uint32 epoch = abi.decode(message[:32], (uint32));
         currentUpdatingEpoch = epoch;
         uint256 n;

@@ -10,6 +10,8 @@ interface IEpochClock {
 
 interface IAllocation {
     function operatorSetWeight(address operator) external view returns (uint256);
+    function isMember(address operator) external view returns (bool);
+    function shares(address operator, address strategy) external view returns (uint256);
     function registerToSet(address operator) external;
     function deregisterFromSet(address operator) external;
 }
@@ -19,6 +21,30 @@ interface IAllocation {
 /// effective epoch E; `isValidSignature` (ERC-1271) checks a quorum of operator signatures against
 /// the keys, weights and threshold of a reference epoch.
 contract StakeRegistry {
+    /// A strategy of the M2 quorum and its multiplier in basis points.
+    struct StrategyParams {
+        address strategy;
+        uint96 multiplier;
+    }
+
+    /// The M2 quorum: strategies strictly ascending, multipliers summing to exactly 10 000.
+    struct Quorum {
+        StrategyParams[] strategies;
+    }
+
+    /// EigenLayer's `ISignatureUtils.SignatureWithSaltAndExpiry`.
+    struct SignatureWithSaltAndExpiry {
+        bytes signature;
+        bytes32 salt;
+        uint256 expiry;
+    }
+
+    uint256 internal constant BPS = 10_000;
+    bytes32 public constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,uint256 chainId,address verifyingContract)");
+    bytes32 public constant OPERATOR_AVS_REGISTRATION_TYPEHASH =
+        keccak256("OperatorAVSRegistration(address operator,address avs,bytes32 salt,uint256 expiry)");
+
     address public owner;
     IEpochClock public immutable epochManager;
     IAllocation public immutable allocation;
@@ -41,6 +67,9 @@ contract StakeRegistry {
     /// Every operator that ever registered, in order of first registration.
     address[] internal everRegistered;
     mapping(address => bool) internal seen;
+    Quorum internal quorum;
+    /// Directory salts an operator has spent (flag `directory_sig`).
+    mapping(address => mapping(bytes32 => bool)) public operatorSaltIsSpent;
 
     event OperatorRegistered(address indexed operator, uint256 blockNumber, address signingKey);
     event OperatorDeregistered(address indexed operator, uint256 blockNumber);
@@ -48,6 +77,7 @@ contract StakeRegistry {
     event OperatorWeightUpdated(address indexed operator, uint256 oldWeight, uint256 newWeight);
     event ThresholdWeightUpdated(uint256 thresholdWeight);
     event MinimumWeightUpdated(uint256 oldMinimumWeight, uint256 newMinimumWeight);
+    event QuorumUpdated(Quorum oldQuorum, Quorum newQuorum);
 
     error NotOwner();
     error OperatorAlreadyRegistered();
@@ -62,6 +92,10 @@ contract StakeRegistry {
     error InvalidSignature();
     error InsufficientSignedStake();
     error ZeroThreshold();
+    error InvalidQuorum();
+    error DirectorySignatureRequired();
+    error SignatureExpired();
+    error SaltSpent();
 
     constructor(address epochManager_, address allocation_, uint256 flags_, uint32 maxStaleness_) {
         owner = msg.sender;
@@ -82,9 +116,54 @@ contract StakeRegistry {
 
     // ---- writes -------------------------------------------------------------------------------
 
-    /// The seed's `registerOperatorWithSignature(operatorSig, signingKey)`; the directory
-    /// signature is not modelled (flag `directory_sig` off).
+    /// Registration without a directory signature; with flag `directory_sig` only
+    /// `registerOperatorWithSignature` registers.
     function registerOperator(address signingKey) external {
+        if (has(Flags.DIRECTORY_SIG)) revert DirectorySignatureRequired();
+        register(signingKey);
+    }
+
+    /// The seed's `registerOperatorWithSignature(operatorSig, signingKey)`. With flag
+    /// `directory_sig` the operator's EIP-712 directory signature is checked as EigenLayer's
+    /// AVSDirectory does (`registerOperatorToAVS`): not expired (`expiry ≥ block.timestamp`), salt
+    /// not yet spent by this operator, signed by the operator (ECDSA, or ERC-1271 when the
+    /// operator is a contract); the salt is then spent. Without the flag the signature is ignored.
+    function registerOperatorWithSignature(SignatureWithSaltAndExpiry calldata operatorSig, address signingKey)
+        external
+    {
+        if (has(Flags.DIRECTORY_SIG)) {
+            if (operatorSig.expiry < block.timestamp) revert SignatureExpired();
+            if (operatorSaltIsSpent[msg.sender][operatorSig.salt]) revert SaltSpent();
+            bytes32 d = calculateOperatorAVSRegistrationDigestHash(
+                msg.sender, address(this), operatorSig.salt, operatorSig.expiry
+            );
+            bool ok = msg.sender.code.length > 0
+                ? SigCheck.erc1271(msg.sender, d, operatorSig.signature)
+                : SigCheck.valid(msg.sender, d, operatorSig.signature);
+            if (!ok) revert InvalidSignature();
+            operatorSaltIsSpent[msg.sender][operatorSig.salt] = true;
+        }
+        register(signingKey);
+    }
+
+    /// EigenLayer's domain ("EigenLayer", this chain, the directory): AllocationManagerLite stands
+    /// in for the AVSDirectory, so it is the verifying contract.
+    function domainSeparator() public view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256(bytes("EigenLayer")), block.chainid, address(allocation)));
+    }
+
+    /// `keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ keccak256(abi.encode(OPERATOR_AVS_REGISTRATION_TYPEHASH,
+    /// operator, avs, salt, expiry)))`; the AVS is this registry.
+    function calculateOperatorAVSRegistrationDigestHash(address operator, address avs, bytes32 salt, uint256 expiry)
+        public
+        view
+        returns (bytes32)
+    {
+        bytes32 structHash = keccak256(abi.encode(OPERATOR_AVS_REGISTRATION_TYPEHASH, operator, avs, salt, expiry));
+        return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
+    }
+
+    function register(address signingKey) internal {
         if (registered[msg.sender]) revert OperatorAlreadyRegistered();
         registered[msg.sender] = true;
         if (!seen[msg.sender]) {
@@ -143,6 +222,32 @@ contract StakeRegistry {
         updateOperators(ops);
     }
 
+    /// Sets the M2 quorum (strategies strictly ascending, multipliers summing to exactly
+    /// 10 000), then refreshes the weights of `ops`.
+    function updateQuorumConfig(Quorum calldata q, address[] calldata ops) external {
+        if (msg.sender != owner) revert NotOwner();
+        uint256 total = 0;
+        address last = address(0);
+        for (uint256 i = 0; i < q.strategies.length; i++) {
+            address s_ = q.strategies[i].strategy;
+            if (i > 0 && !(last < s_)) revert InvalidQuorum();
+            last = s_;
+            total += q.strategies[i].multiplier;
+        }
+        if (total != BPS) revert InvalidQuorum();
+        Quorum memory old = quorum;
+        delete quorum;
+        for (uint256 i = 0; i < q.strategies.length; i++) {
+            quorum.strategies.push(q.strategies[i]);
+        }
+        emit QuorumUpdated(old, q);
+        updateOperators(ops);
+    }
+
+    function getQuorum() external view returns (Quorum memory) {
+        return quorum;
+    }
+
     function setKey(uint32 e, address op, address k) internal {
         address old = keySlot[e][op];
         if (old != address(0) && !has(Flags.KEY_LAST_WRITE_WINS)) return; // Q10: first write wins
@@ -171,10 +276,28 @@ contract StakeRegistry {
         if (n == 0 || list[n - 1] != e) list.push(e);
     }
 
-    /// Weight at call time: the operator-set weight, 0 below the minimum.
+    /// Weight at call time: the operator-set weight, plus with `m2_path` the M2 quorum weight,
+    /// each 0 below the minimum. Q4: upstream adds both, so an operator on both paths counts its
+    /// stake twice; intended (`no_double_count`) counts the set weight alone for a member of the
+    /// operator set, and the M2 weight for an operator outside it.
     function weightNow(address op) public view returns (uint256) {
         uint256 w = allocation.operatorSetWeight(op);
-        return w < minimumWeight ? 0 : w;
+        if (w < minimumWeight) w = 0;
+        if (!has(Flags.M2_PATH)) return w;
+        uint256 m2 = m2Weight(op);
+        if (m2 < minimumWeight) m2 = 0;
+        if (has(Flags.NO_DOUBLE_COUNT)) return allocation.isMember(op) ? w : m2;
+        return w + m2;
+    }
+
+    /// The M2 quorum weight `Σ_s shares(op,s) · multiplier_s / 10 000`, summed before the one
+    /// floor division, as EigenLayer's ECDSA stake registry computes it.
+    function m2Weight(address op) public view returns (uint256 w) {
+        StrategyParams[] storage q = quorum.strategies;
+        for (uint256 i = 0; i < q.length; i++) {
+            w += allocation.shares(op, q[i].strategy) * q[i].multiplier;
+        }
+        w /= BPS;
     }
 
     // ---- reads (read rule, Q1) ------------------------------------------------------------------
@@ -235,10 +358,11 @@ contract StakeRegistry {
         if (ops.length == 0) revert InvalidLength();
         address last = address(0);
         uint256 signed = 0;
+        bool contractKeys = has(Flags.CONTRACT_KEYS);
         for (uint256 i = 0; i < ops.length; i++) {
             address k = keyAt(ref, ops[i]);
             if (!(last < ops[i])) revert NotSorted();
-            if (!SigCheck.valid(k, digest, sigs[i])) revert InvalidSignature();
+            if (!SigCheck.validWith(k, digest, sigs[i], contractKeys)) revert InvalidSignature();
             last = ops[i];
             signed += weightAt(ref, ops[i]);
         }

@@ -64,6 +64,7 @@ contract MainChainVerifier is IMessageHandler {
     }
 
     address public owner;
+    uint256 public immutable flags;
     mapping(address => bool) public isBridge;
     mapping(address => bool) public remoteVerifiers;
     mapping(uint256 => mapping(address => mapping(uint256 => mapping(uint256 => Verified)))) internal verified;
@@ -74,21 +75,24 @@ contract MainChainVerifier is IMessageHandler {
     error NotBridge();
     error InvalidSender();
 
-    constructor() {
+    constructor(uint256 flags_) {
         owner = msg.sender;
+        flags = flags_;
     }
 
     /// Accepts reports of `verifier` delivered by `bridge` (enables the route on the bridge).
+    /// The test-only defect `PLANTED_REPORTER_BY_BRIDGE` registers the bridge instead.
     function addRemoteVerifier(address bridge, address verifier) external {
         if (msg.sender != owner) revert NotOwner();
         isBridge[bridge] = true;
-        remoteVerifiers[verifier] = true;
+        remoteVerifiers[flags & Flags.PLANTED_REPORTER_BY_BRIDGE != 0 ? bridge : verifier] = true;
         IBridgeOut(bridge).updateRoute(verifier, true);
     }
 
     function handleMessage(address from, bytes calldata message, bytes32) external returns (bytes4) {
         if (!isBridge[msg.sender]) revert NotBridge();
-        if (!remoteVerifiers[from]) revert InvalidSender();
+        address reporter = flags & Flags.PLANTED_REPORTER_BY_BRIDGE != 0 ? msg.sender : from;
+        if (!remoteVerifiers[reporter]) revert InvalidSender();
         (uint256 cid, address user, uint256 key, uint256 n, uint256 value, bool exist) =
             abi.decode(message, (uint256, address, uint256, uint256, uint256, bool));
         verified[cid][user][key][n] = Verified(value, exist);
