@@ -596,23 +596,19 @@ impl Aggregator {
         }
         let i = ctx.rng().pick(self.histories.len());
         let (chain, user, key, first) = self.histories[i];
-        let (conf, chain_id) = {
-            let b = self.book.borrow();
-            (b.confirmations, b.chain_ids[&chain])
-        };
+        let conf = self.book.borrow().confirmations;
         let head = ctx.block_number(chain);
         if head < first + conf {
             return;
         }
-        let n = ctx.rng().range_inclusive(first, head - conf);
-        let ts = |n: u64| self.book.borrow().timestamp(chain, n);
-        let state = State {
-            user,
-            chain_id: chain_id as u32,
-            block_number: n,
-            timestamp: ts(n),
-            key,
-            value: U256::ZERO,
+        let drawn = ctx.rng().range_inclusive(first, head - conf);
+        let fresh = self
+            .book
+            .borrow()
+            .untasked_state(chain, user, key, first..=head - conf, drawn);
+        let Some(state) = fresh else {
+            ctx.metric_add("avs.tasks_not_issued_all_tasked", 1);
+            return;
         };
         let id = digest::challenge_id(&state);
         let epoch = clock.current(ctx.block_number(main));

@@ -222,6 +222,35 @@ impl Book {
     pub fn total_stake(&self) -> U256 {
         self.operators.iter().map(|o| o.stake).sum()
     }
+    /// The task for `user`'s `key` at block `drawn` of `chain`, or, when a task for that data
+    /// point exists already, at the nearest block of `blocks` without one (earlier blocks
+    /// first, then later ones); `None` when every block has a task. Task ids are challenge ids
+    /// (§6), one per data point, so a repeated draw would otherwise reuse an id and overwrite
+    /// its task's record.
+    pub fn untasked_state(
+        &self,
+        chain: ChainIdx,
+        user: Address,
+        key: U256,
+        blocks: std::ops::RangeInclusive<u64>,
+        drawn: u64,
+    ) -> Option<State> {
+        let chain_id = self.chain_ids[&chain] as u32;
+        let at = |n: u64| State {
+            user,
+            chain_id,
+            block_number: n,
+            timestamp: self.timestamp(chain, n),
+            key,
+            value: U256::ZERO,
+        };
+        let (lo, hi) = (*blocks.start(), *blocks.end());
+        (lo..=drawn)
+            .rev()
+            .chain(drawn + 1..=hi)
+            .map(at)
+            .find(|s| !self.tasks.contains_key(&digest::challenge_id(s)))
+    }
 }
 
 fn deploy_with(
