@@ -8,6 +8,8 @@ mod adversaries;
 pub mod bindings;
 mod book;
 pub mod config;
+#[cfg(test)]
+mod defect_tests;
 pub mod digest;
 pub mod epoch;
 pub mod fuzz;
