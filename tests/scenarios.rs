@@ -96,6 +96,8 @@ scenarios! {
     avs_key_thief_intended => "avs-key-thief-intended",
     avs_late_challenge => "avs-late-challenge",
     avs_late_challenge_intended => "avs-late-challenge-intended",
+    avs_m2_double_count => "avs-m2-double-count",
+    avs_m2_double_count_intended => "avs-m2-double-count-intended",
     avs_partial_snapshot => "avs-partial-snapshot",
     avs_partial_snapshot_intended => "avs-partial-snapshot-intended",
     avs_remote_challenge => "avs-remote-challenge",
