@@ -10,7 +10,7 @@ use crate::trace::Value;
 
 /// A small world: four operators, owner, keeper, writer, aggregator, with `extra` actors and
 /// `flags` (a YAML flow mapping) on the intended profile.
-fn scenario(name: &str, minutes: u32, flags: &str, extra: &str) -> String {
+pub(super) fn scenario(name: &str, minutes: u32, flags: &str, extra: &str) -> String {
     format!(
         r#"name: {name}
 question: does the invariant notice the defect?
@@ -34,7 +34,7 @@ actors:
     )
 }
 
-fn metric(metrics: &[(String, Value)], name: &str) -> Option<Value> {
+pub(super) fn metric(metrics: &[(String, Value)], name: &str) -> Option<Value> {
     metrics.iter().find(|m| m.0 == name).map(|m| m.1)
 }
 
@@ -45,7 +45,10 @@ fn outcome(text: &str, invariant: &str) -> (CheckStatus, Option<String>) {
 }
 
 /// [`outcome`] and the run's end-of-run metrics.
-fn run(text: &str, invariant: &str) -> (CheckStatus, Option<String>, Vec<(String, Value)>) {
+pub(super) fn run(
+    text: &str,
+    invariant: &str,
+) -> (CheckStatus, Option<String>, Vec<(String, Value)>) {
     let sc = load_str(text, "defect.yaml").unwrap_or_else(|e| panic!("{e}"));
     let result = run_digest_only(&sc, sc.seed, RunOptions::default()).expect("runs");
     let c = result

@@ -571,3 +571,28 @@ fn contract_signing_keys() {
         }
     }
 }
+
+/// In a run with `directory_sig`, operators register through `registerOperatorWithSignature`
+/// with their own directory signatures: every registration succeeds and the weights land in
+/// epoch 1 (op4 deregisters later in this world).
+#[test]
+fn operators_register_with_directory_signatures() {
+    use super::defect_tests::{metric, run, scenario};
+    use crate::trace::Value;
+    let text = scenario("directory", 9, "{}", "").replace(
+        "bridge_latency: 2s..20s,",
+        "bridge_latency: 2s..20s, directory_sig: true,",
+    );
+    assert!(text.contains("directory_sig: true"));
+    let (held, _, metrics) = run(&text, "avs.signature_soundness");
+    assert_eq!(held, crate::check::CheckStatus::Held);
+    for op in ["op1", "op2", "op3", "op4"] {
+        let w = metric(&metrics, &format!("avs.weight.{op}.e1"));
+        assert_eq!(w, Some(Value::Int(100)), "{op}");
+    }
+    assert_eq!(metric(&metrics, "avs.operator_tx_reverted"), None);
+    assert_eq!(
+        metric(&metrics, "avs.flag.directory_sig"),
+        Some(Value::Int(1))
+    );
+}
