@@ -103,6 +103,7 @@ scenarios! {
     avs_stale_epoch_bounded => "avs-stale-epoch-bounded",
     avs_suspension => "avs-suspension",
     avs_relayer_retry => "avs-relayer-retry",
+    avs_relayer_no_retry => "avs-relayer-no-retry",
     avs_guid_collision => "avs-guid-collision",
     avs_guid_collision_intended => "avs-guid-collision-intended",
     avs_challenge_id_squat => "avs-challenge-id-squat",

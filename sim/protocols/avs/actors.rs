@@ -514,6 +514,7 @@ pub struct AggregatorParams {
     pub sla: Dur,
     /// Missed replies after which an operator is suspended (§6: 5): no more tasks are sent to
     /// it, and the rewards initiator gives it no share of the epochs it was suspended in (§8).
+    /// 0 never suspends.
     #[serde(default = "default_misses")]
     pub misses_to_suspend: u32,
 }
