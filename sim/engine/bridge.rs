@@ -30,11 +30,44 @@ pub struct BridgeMessage<'a> {
     pub sent_at: SimTime,
 }
 
+/// A delivery transaction that reverted, as its route's policy sees it.
+pub struct FailedDelivery<'a> {
+    /// Route name.
+    pub route: &'a str,
+    /// Per-route message number.
+    pub seq: u64,
+    /// Deliveries of this copy submitted so far (1 after the first failure).
+    pub attempts: u32,
+    /// Time the failed delivery was included.
+    pub failed_at: SimTime,
+}
+
 /// Decides the fate of every message on a route.
 pub trait BridgePolicy {
     /// Delays (from now) after which a copy of the message is delivered: empty drops it, one
     /// entry delivers it once, several deliver duplicates.
     fn schedule(&mut self, msg: &BridgeMessage, rng: &mut Stream) -> Vec<Dur>;
+
+    /// Gas limit of the first delivery of copy `copy` (an index into [`schedule`]'s delays);
+    /// `None` (the default) uses the route's. A policy that under-gasses a delivery makes it
+    /// revert, as a relayer's bad gas estimate does.
+    ///
+    /// [`schedule`]: BridgePolicy::schedule
+    fn delivery_gas(
+        &mut self,
+        _msg: &BridgeMessage,
+        _copy: usize,
+        _rng: &mut Stream,
+    ) -> Option<u64> {
+        None
+    }
+
+    /// After a delivery transaction reverted: the delay after which the relayer submits it
+    /// again (with the route's gas limit), or `None` to leave the message undelivered. The
+    /// default never retries.
+    fn retry(&mut self, _failed: &FailedDelivery, _rng: &mut Stream) -> Option<Dur> {
+        None
+    }
 }
 
 /// Uniform latency in `[min, max]`, independently per message (so messages may overtake each
@@ -79,12 +112,20 @@ pub(crate) struct RelaySlot {
     pub(crate) relayer: Address,
     pub(crate) stream: Stream,
     pub(crate) sent: u64,
+    /// Delivery transactions submitted and not yet included, by transaction hash (so a
+    /// reverted one can be retried).
+    pub(crate) in_flight: std::collections::BTreeMap<B256, Delivery>,
 }
 
 /// A delivery waiting in the event queue.
+#[derive(Clone)]
 pub(crate) struct Delivery {
     pub(crate) route: usize,
     pub(crate) seq: u64,
     pub(crate) to: Address,
     pub(crate) data: Bytes,
+    /// Gas limit other than the route's (see [`BridgePolicy::delivery_gas`]).
+    pub(crate) gas_limit: Option<u64>,
+    /// Earlier deliveries of this copy that reverted.
+    pub(crate) attempts: u32,
 }

@@ -134,6 +134,7 @@ impl<'a> Genesis<'a> {
             relayer,
             stream,
             sent: 0,
+            in_flight: Default::default(),
         });
         relayer
     }

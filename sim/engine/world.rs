@@ -1158,6 +1158,7 @@ impl World {
             }
         }
         if !self.core.bridges.is_empty() {
+            self.retry_failed_deliveries(c, &block);
             self.pick_up_messages(c, &block);
         }
         self.core.last_block = Some((c, block));
@@ -1209,7 +1210,9 @@ impl World {
                         actor: RELAYER_ACTOR,
                         text,
                     });
-                    for d in delays {
+                    for (copy, d) in delays.into_iter().enumerate() {
+                        let gas_limit =
+                            slot.route.policy.delivery_gas(&msg, copy, &mut slot.stream);
                         core.queue.push(
                             now.plus(d),
                             Class::Deliver,
@@ -1218,10 +1221,57 @@ impl World {
                                 seq,
                                 to,
                                 data: data.clone(),
+                                gas_limit,
+                                attempts: 0,
                             })),
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// The relayer's delivery transactions included in `block` of chain `c`: each one that
+    /// reverted is submitted again after the delay its route's policy chooses, if it does.
+    fn retry_failed_deliveries(&mut self, c: ChainIdx, block: &crate::chain::Block) {
+        let now = self.core.now;
+        let core = &mut self.core;
+        for r in &block.receipts {
+            for slot in core.bridges.iter_mut() {
+                if slot.route.to != c {
+                    continue;
+                }
+                let Some(mut d) = slot.in_flight.remove(&r.tx) else {
+                    continue;
+                };
+                if matches!(r.status, TxStatus::Success) {
+                    break;
+                }
+                d.attempts += 1;
+                let failed = super::bridge::FailedDelivery {
+                    route: &slot.route.name,
+                    seq: d.seq,
+                    attempts: d.attempts,
+                    failed_at: now,
+                };
+                let Some(delay) = slot.route.policy.retry(&failed, &mut slot.stream) else {
+                    break;
+                };
+                core.metrics.add("bridge.delivery_retried", 1);
+                core.tracer.record(Record::Note {
+                    t: now.ms(),
+                    actor: RELAYER_ACTOR,
+                    text: format!(
+                        "bridge {} msg#{}: delivery reverted, retry after {}ms",
+                        slot.route.name,
+                        d.seq,
+                        delay.as_ms()
+                    ),
+                });
+                d.gas_limit = None;
+                core.queue
+                    .push(now.plus(delay), Class::Deliver, Ev::Relay(Box::new(d)));
+                break;
             }
         }
     }
@@ -1233,9 +1283,9 @@ impl World {
         let req = TxRequest {
             from: slot.relayer,
             to: Some(d.to),
-            data: d.data,
+            data: d.data.clone(),
             value: alloy_primitives::U256::ZERO,
-            gas_limit: slot.route.gas_limit,
+            gas_limit: d.gas_limit.unwrap_or(slot.route.gas_limit),
             max_priority_fee: 1_000_000_000,
             max_fee: None,
         };
@@ -1253,6 +1303,8 @@ impl World {
             to: Some(d.to),
             call: format!("{call} (bridge msg#{})", d.seq),
         });
+        let hash = pending.hash;
+        self.core.bridges[d.route].in_flight.insert(hash, d);
     }
 
     fn block_checks(&mut self) {

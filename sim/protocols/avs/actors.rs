@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 
 const TASK_TOPIC: &str = "avs.task";
 const REPLY_TOPIC: &str = "avs.reply";
+/// An operator's refusal of a request (§6: it has no key for the epoch, or cannot read the
+/// state): the aggregator retries the task without it.
+const REFUSE_TOPIC: &str = "avs.refuse";
 
 fn book_of(env: &Spawn) -> Shared {
     env.shared
@@ -318,13 +321,19 @@ impl Operator {
         };
         let p = self.params.answer_probability.value;
         if p < 1.0 && !ctx.rng().chance(p) {
-            ctx.metric_add("avs.replies_missed", 1);
+            ctx.metric_add("avs.replies_skipped", 1);
             return;
         }
+        let refuse = |ctx: &mut Ctx| {
+            let body = (task, ctx.address(), attempt).abi_encode_params();
+            ctx.send(from, REFUSE_TOPIC, body);
+        };
         let (chain, sm, domain, clock, main) = {
             let b = self.book.borrow();
             let Some((&chain, _)) = b.chain_ids.iter().find(|(_, id)| **id == chain_id as u64)
             else {
+                drop(b);
+                refuse(ctx);
                 return;
             };
             (chain, b.state_manager(chain), b.domain, b.clock, b.main)
@@ -338,11 +347,13 @@ impl Operator {
                 n: U256::from(block_number),
             },
         ) else {
+            refuse(ctx);
             return;
         };
         let epoch = clock.current(ctx.block_number(main));
         let Some(signing) = self.signing_key(ctx, epoch) else {
             ctx.metric_add("avs.replies_without_key", 1);
+            refuse(ctx);
             return;
         };
         let state = State {
@@ -530,10 +541,27 @@ pub struct AggregatorParams {
     /// quorum, because epochs are never mixed in one proof (finding of fuzz campaign 99 case 7).
     #[serde(default = "yes")]
     pub rerequest: bool,
+    /// Time an operator has to answer a request (§13: SLA 3 s): when an attempt expires, a
+    /// request at least this old without a reply is a missed reply, and its operator is left
+    /// out of the task's retries; a younger one (a re-request sent just before expiry) stays
+    /// outstanding.
+    #[serde(default = "default_agg_sla")]
+    pub sla: Dur,
+    /// Missed replies after which an operator is suspended (§6: 5): no more tasks are sent to
+    /// it, and the rewards initiator gives it no share of the epochs it was suspended in (§8).
+    /// 0 never suspends.
+    #[serde(default = "default_misses")]
+    pub misses_to_suspend: u32,
 }
 
 fn default_first_epoch() -> u32 {
     1
+}
+fn default_agg_sla() -> Dur {
+    Dur::secs(3)
+}
+fn default_misses() -> u32 {
+    5
 }
 
 fn default_task_every() -> Dur {
@@ -553,6 +581,7 @@ impl ActorParams for AggregatorParams {
             book: book_of(env),
             histories: Vec::new(),
             tasks: Vec::new(),
+            misses: BTreeMap::new(),
         })
     }
 }
@@ -571,6 +600,10 @@ struct OpenTask {
     round: u32,
     replies: Vec<Reply>,
     done: bool,
+    /// Requests without a reply yet: operator, round, time sent (ms).
+    pending: Vec<(Address, u32, u64)>,
+    /// Operators that refused or timed out: retries are not sent to them (§6).
+    excluded: Vec<Address>,
 }
 
 /// Generates state-proof tasks, collects a quorum per (value, epoch), stores proofs.
@@ -580,6 +613,8 @@ pub struct Aggregator {
     /// Known histories: (chain, user, key, first block).
     histories: Vec<(ChainIdx, Address, U256, u64)>,
     tasks: Vec<OpenTask>,
+    /// Missed replies per operator (off-chain status; suspended at `misses_to_suspend`).
+    misses: BTreeMap<Address, u32>,
 }
 
 impl Aggregator {
@@ -630,9 +665,15 @@ impl Aggregator {
             round: 0,
             replies: Vec::new(),
             done: false,
+            pending: Vec::new(),
+            excluded: Vec::new(),
         });
         let index = self.tasks.len() - 1;
-        let ops: Vec<ActorId> = ctx.actors_of_kind("avs.operator").collect();
+        let suspended = self.suspended();
+        let ops: Vec<ActorId> = ctx
+            .actors_of_kind("avs.operator")
+            .filter(|op| !suspended.contains(&ctx.actor_address(*op)))
+            .collect();
         self.ask(ctx, index, &ops);
         ctx.set_timer(self.params.expiry, AGG_EXPIRY_BASE + index as u64);
     }
@@ -657,12 +698,39 @@ impl Aggregator {
         )
             .abi_encode_params();
         let id = t.id;
+        let now = ctx.now().ms();
         for op in ops {
             let address = ctx.actor_address(*op);
             if let Some(r) = self.book.borrow_mut().tasks.get_mut(&id) {
                 r.asks.insert(address, (round, false));
             }
+            let t = &mut self.tasks[index];
+            t.pending.retain(|p| p.0 != address);
+            t.pending.push((address, round, now));
             ctx.send(*op, TASK_TOPIC, body.clone());
+        }
+    }
+
+    /// Operators suspended so far.
+    fn suspended(&self) -> Vec<Address> {
+        self.book.borrow().suspended.iter().map(|s| s.0).collect()
+    }
+
+    /// Counts a missed reply against `op`; at `misses_to_suspend` it is suspended.
+    fn miss(&mut self, ctx: &mut Ctx, op: Address) {
+        let n = self.misses.entry(op).or_insert(0);
+        *n += 1;
+        let n = *n;
+        ctx.metric_add("avs.replies_missed", 1);
+        if n == self.params.misses_to_suspend {
+            let (name, block) = {
+                let b = self.book.borrow();
+                let name = b.operator(op).map(|o| o.name.clone()).unwrap_or_default();
+                (name, ctx.block_number(b.main))
+            };
+            self.book.borrow_mut().suspended.push((op, block));
+            ctx.metric_add("avs.operators_suspended", 1);
+            ctx.note(format!("suspends {name} after {n} missed replies"));
         }
     }
 
@@ -673,10 +741,13 @@ impl Aggregator {
         let t = &self.tasks[index];
         let top = t.replies.iter().map(|r| r.3).max().unwrap_or(0).max(epoch);
         let top = if self.params.rerequest { top } else { 0 };
+        let suspended = self.suspended();
         ctx.actors_of_kind("avs.operator")
             .filter(|op| {
                 let a = ctx.actor_address(*op);
                 !t.replies.iter().any(|r| r.0 == a && r.3 >= top)
+                    && !t.excluded.contains(&a)
+                    && !suspended.contains(&a)
             })
             .collect()
     }
@@ -687,9 +758,21 @@ impl Aggregator {
         else {
             return;
         };
-        let Some(index) = self.tasks.iter().position(|t| t.id == task && !t.done) else {
+        // The latest task with this id: the generator may pick a data point again, and ids
+        // name data points (§6).
+        let Some(index) = self.tasks.iter().rposition(|t| t.id == task) else {
             return;
         };
+        let t = &mut self.tasks[index];
+        if t.excluded.contains(&op) {
+            // Timed out earlier: its miss is counted and retries are not sent to it, but a
+            // late reply still counts towards the quorum.
+            ctx.metric_add("avs.replies_late", 1);
+        }
+        t.pending.retain(|p| !(p.0 == op && p.1 == round));
+        if t.done {
+            return;
+        }
         if let Some(r) = self.book.borrow_mut().tasks.get_mut(&task) {
             if let Some(ask) = r.asks.get_mut(&op) {
                 if ask.0 == round {
@@ -730,6 +813,25 @@ impl Aggregator {
             _ => {}
         }
         self.try_quorum(ctx, index, value, epoch);
+    }
+
+    /// An operator refused a request: the task's retries go without it (§6). A refusal is an
+    /// answer, not a missed reply.
+    fn on_refusal(&mut self, ctx: &mut Ctx, body: &[u8]) {
+        let Ok((task, op, round)) = <(B256, Address, u32)>::abi_decode_params(body) else {
+            return;
+        };
+        let Some(t) = self.tasks.iter_mut().rev().find(|t| t.id == task) else {
+            return;
+        };
+        if !t.pending.iter().any(|p| p.0 == op && p.1 == round) {
+            return;
+        }
+        t.pending.retain(|p| p.0 != op);
+        if !t.excluded.contains(&op) {
+            t.excluded.push(op);
+        }
+        ctx.metric_add("avs.replies_refused", 1);
     }
 
     fn try_quorum(&mut self, ctx: &mut Ctx, index: usize, value: U256, epoch: u32) {
@@ -801,21 +903,40 @@ impl Aggregator {
         );
     }
 
+    /// An attempt expired (§6): requests unanswered for at least the SLA are missed replies and
+    /// their operators are left out of the retries (their late replies still count); the task
+    /// is then retried, up to `retries` times, by asking the operators still in it that have
+    /// no reply for the current epoch, and waiting another `expiry`.
     fn expire(&mut self, ctx: &mut Ctx, index: usize) {
+        let now = ctx.now().ms();
+        let sla = self.params.sla.as_ms();
         let Some(t) = self.tasks.get_mut(index) else {
             return;
         };
-        if t.done {
+        let timed_out: Vec<Address> = t
+            .pending
+            .iter()
+            .filter(|p| now.saturating_sub(p.2) >= sla)
+            .map(|p| p.0)
+            .collect();
+        t.pending.retain(|p| now.saturating_sub(p.2) < sla);
+        t.excluded.extend(timed_out.iter().copied());
+        let done = t.done;
+        for op in timed_out {
+            self.miss(ctx, op);
+        }
+        if done {
             return;
         }
+        let epoch = {
+            let b = self.book.borrow();
+            b.clock.current(ctx.block_number(b.main))
+        };
+        let ops = self.without_reply_at(ctx, index, epoch);
+        let t = &mut self.tasks[index];
         if t.attempt < self.params.retries {
             t.attempt += 1;
             ctx.metric_add("avs.task_retries", 1);
-            let epoch = {
-                let b = self.book.borrow();
-                b.clock.current(ctx.block_number(b.main))
-            };
-            let ops = self.without_reply_at(ctx, index, epoch);
             self.ask(ctx, index, &ops);
             ctx.set_timer(self.params.expiry, AGG_EXPIRY_BASE + index as u64);
         } else {
@@ -874,7 +995,14 @@ impl Actor for Aggregator {
                 Some(<StateManager::HistoryCommitted as alloy_sol_types::SolEvent>::SIGNATURE_HASH),
             );
         }
-        ctx.metric_add("avs.tasks_failed", 0);
+        for m in [
+            "avs.tasks_failed",
+            "avs.task_retries",
+            "avs.replies_missed",
+            "avs.operators_suspended",
+        ] {
+            ctx.metric_add(m, 0);
+        }
         ctx.set_timer(self.params.every, AGG_NEXT);
     }
 
@@ -889,6 +1017,9 @@ impl Actor for Aggregator {
             }
             Event::Message { from, topic, body } if *topic == REPLY_TOPIC => {
                 self.on_reply(ctx, *from, body);
+            }
+            Event::Message { topic, body, .. } if *topic == REFUSE_TOPIC => {
+                self.on_refusal(ctx, body);
             }
             Event::Log {
                 chain, block, log, ..
@@ -1380,7 +1511,8 @@ pub struct RewardsParams {
     pub delay_blocks: u64,
     #[serde(default)]
     pub rule: RewardRule,
-    /// Slashed operators forfeit their share.
+    /// Slashed operators, and operators suspended during or before the epoch, forfeit their
+    /// share (§8).
     #[serde(default = "yes")]
     pub forfeit_on_slash: bool,
 }
@@ -1424,7 +1556,7 @@ impl Rewards {
 
     fn submit(&mut self, ctx: &mut Ctx) {
         let e = self.next_epoch;
-        let (main, registry, rewards, pool, proofs, slashed, ops) = {
+        let (main, registry, rewards, pool, proofs, mut slashed, ops) = {
             let b = self.book.borrow();
             (
                 b.main,
@@ -1436,6 +1568,16 @@ impl Rewards {
                 b.operators.iter().map(|o| o.address).collect::<Vec<_>>(),
             )
         };
+        // Operators suspended during e or before it score 0 as well (§8).
+        {
+            let b = self.book.borrow();
+            slashed.extend(
+                b.suspended
+                    .iter()
+                    .filter(|s| b.clock.current(s.1) <= e)
+                    .map(|s| s.0),
+            );
+        }
         let mut data = ViewData {
             ctx,
             chain: main,
@@ -1447,6 +1589,7 @@ impl Rewards {
                 .iter()
                 .filter(|p| p.reference == e && p.correct && p.signers.contains(op))
                 .count() as u64;
+            // Slashed or suspended.
             let forfeit = self.params.forfeit_on_slash && slashed.contains(op);
             let score = if forfeit {
                 U256::ZERO

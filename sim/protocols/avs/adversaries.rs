@@ -193,6 +193,10 @@ pub enum ChallengerMode {
     Griefing,
     /// Challenges wrong proofs only after they were resolved (Q7).
     Late,
+    /// Never challenges: resolves every open challenge as soon as its verification arrives,
+    /// racing the challenger for the bonds, which go to whoever resolves (Q15). Reports its
+    /// balance change as `avs.net_wei.<name>`.
+    Racer,
 }
 
 /// Parameters of an `avs.challenger`.
@@ -244,6 +248,7 @@ impl ActorParams for ChallengerParams {
             seen: 0,
             open: Vec::new(),
             waiting_late: Vec::new(),
+            start_balance: None,
         })
     }
 }
@@ -259,6 +264,8 @@ pub struct Challenger {
     open: Vec<B256>,
     /// Late mode: proofs it waits to see resolved before submitting.
     waiting_late: Vec<usize>,
+    /// Racer: its balance on the main chain at start.
+    start_balance: Option<U256>,
 }
 
 impl Challenger {
@@ -285,6 +292,7 @@ impl Challenger {
                     }
                     false
                 }
+                ChallengerMode::Racer => false,
             };
             if go {
                 self.submit(ctx, i, &p);
@@ -365,9 +373,64 @@ impl Challenger {
     }
 }
 
+impl Challenger {
+    /// Racer: resolves every unresolved challenge about the state just verified.
+    fn race(&mut self, ctx: &mut Ctx, log: &crate::chain::Log) {
+        let Ok(e) =
+            MainChainVerifier::StateVerified::decode_raw_log(log.topics.iter().copied(), &log.data)
+        else {
+            return;
+        };
+        let seen = (
+            e.chainId.to::<u64>(),
+            e.user,
+            e.key,
+            e.blockNumber.to::<u64>(),
+        );
+        let (resolver, ids): (Address, Vec<B256>) = {
+            let b = self.book.borrow();
+            let ids = b
+                .challenges
+                .iter()
+                .filter(|(_, c)| c.source == seen && c.resolved_ms.is_none())
+                .map(|(id, _)| *id)
+                .collect();
+            (b.resolver, ids)
+        };
+        for id in ids {
+            send_main(
+                ctx,
+                &self.book,
+                resolver,
+                &DisputeResolver::resolveChallengeCall { id },
+                0,
+            );
+            ctx.metric_add("avs.racer_resolves", 1);
+        }
+    }
+
+    /// Racer: its balance change on the main chain since start (bonds taken minus gas).
+    fn report_balance(&mut self, ctx: &mut Ctx) {
+        let main = self.book.borrow().main;
+        let me = ctx.address();
+        let now = ctx.balance(main, me);
+        let start = *self.start_balance.get_or_insert(now);
+        let net = if now >= start {
+            (now - start).to::<u128>() as i128
+        } else {
+            -((start - now).to::<u128>() as i128)
+        };
+        let name = format!("avs.net_wei.{}", ctx.name());
+        ctx.metric_set(&name, crate::trace::Value::Int(net));
+    }
+}
+
 impl Actor for Challenger {
     fn start(&mut self, ctx: &mut Ctx) {
         watch(ctx, &self.book);
+        if self.params.mode == ChallengerMode::Racer {
+            self.report_balance(ctx);
+        }
         ctx.set_timer(self.params.every, LOOK);
     }
 
@@ -376,9 +439,17 @@ impl Actor for Challenger {
         match event {
             Event::Timer { tag: LOOK } => {
                 self.look(ctx);
+                if self.params.mode == ChallengerMode::Racer {
+                    self.report_balance(ctx);
+                }
                 ctx.set_timer(self.params.every, LOOK);
             }
-            Event::Log { log, .. } => on_log(ctx, &self.book, log),
+            Event::Log { log, .. } => {
+                on_log(ctx, &self.book, log);
+                if self.params.mode == ChallengerMode::Racer {
+                    self.race(ctx, log);
+                }
+            }
             Event::Receipt { receipt, .. } if !receipt.status.is_success() => {
                 ctx.metric_add("avs.challenger_tx_reverted", 1);
             }
@@ -406,7 +477,18 @@ pub struct CoalitionParams {
     /// Stops forging after this many proofs.
     #[serde(default = "default_forge_count")]
     pub proofs: u32,
+    /// Instead of lying about other tasks (Q19): at this time the coalition, as a state user,
+    /// writes a value, calls `verifyState` for the block being built, and overwrites the value,
+    /// all in one main-chain block; it then signs the mid-block value for that block, which the
+    /// verifier reported although the post-block state differs.
+    #[serde(default)]
+    pub mid_block_at: Option<Dur>,
 }
+
+/// Key, first and second value of the coalition's same-block writes (Q19).
+const MID_KEY: u64 = 77;
+const MID_FIRST: u64 = 111;
+const MID_SECOND: u64 = 222;
 
 fn default_forge_every() -> Dur {
     Dur::mins(3)
@@ -428,11 +510,14 @@ impl ActorParams for CoalitionParams {
             book: book_of(env),
             forged: 0,
             targets: Vec::new(),
+            mid_block: None,
         })
     }
 }
 
 const FORGE: u64 = 1;
+const MID_WRITE: u64 = 2;
+const MID_FORGE: u64 = 3;
 
 /// Signs a wrong value for the latest task with all its members' keys and publishes the proof
 /// when the main chain's `isValidSignature` accepts it.
@@ -442,6 +527,8 @@ pub struct Coalition {
     forged: u32,
     /// Tasks already lied about (one dispute slot per data point).
     targets: Vec<B256>,
+    /// The main-chain block of its same-block writes (Q19).
+    mid_block: Option<u64>,
 }
 
 impl Coalition {
@@ -491,6 +578,23 @@ impl Coalition {
         if signed.is_empty() {
             return;
         }
+        self.publish(ctx, state, reference, signed);
+    }
+
+    /// Checks the members' signatures with the main chain's `isValidSignature` and, when it
+    /// accepts them, stores the wrong proof in the proof store.
+    fn publish(
+        &mut self,
+        ctx: &mut Ctx,
+        state: State,
+        reference: u32,
+        mut signed: Vec<(Address, Bytes)>,
+    ) {
+        let (main, domain) = {
+            let b = self.book.borrow();
+            (b.main, b.domain)
+        };
+        let d = digest::digest(domain, &state);
         signed.sort_by_key(|s| s.0);
         let ops: Vec<Address> = signed.iter().map(|s| s.0).collect();
         let sigs: Vec<Bytes> = signed.iter().map(|s| s.1.clone()).collect();
@@ -531,19 +635,172 @@ impl Coalition {
     }
 }
 
+impl Coalition {
+    /// Q19: writes a value, has the block being built verified, overwrites the value, all in
+    /// the next main-chain block.
+    fn mid_block_write(&mut self, ctx: &mut Ctx) {
+        let (main, sm, verifier, mcv) = {
+            let b = self.book.borrow();
+            (
+                b.main,
+                b.main_state_manager,
+                b.verifiers[&b.main],
+                b.main_verifier,
+            )
+        };
+        let n = ctx.block_number(main) + 1;
+        let key = U256::from(MID_KEY);
+        let me = ctx.address();
+        let opts = |gas: u64, value: u128| TxOpts {
+            gas_limit: gas,
+            value: U256::from(value),
+            ..TxOpts::default()
+        };
+        for (to, data, o) in [
+            (
+                sm,
+                StateManager::setValueCall {
+                    key,
+                    value: U256::from(MID_FIRST),
+                }
+                .abi_encode(),
+                opts(200_000, 0),
+            ),
+            (
+                verifier,
+                RemoteChainVerifier::verifyStateCall {
+                    user: me,
+                    key,
+                    n: U256::from(n),
+                }
+                .abi_encode(),
+                opts(500_000, VERIFY_FEE),
+            ),
+            (
+                sm,
+                StateManager::setValueCall {
+                    key,
+                    value: U256::from(MID_SECOND),
+                }
+                .abi_encode(),
+                opts(200_000, 0),
+            ),
+        ] {
+            ctx.send_tx_with(main, Some(to), data.into(), o);
+        }
+        ctx.subscribe(
+            main,
+            Some(mcv),
+            Some(MainChainVerifier::StateVerified::SIGNATURE_HASH),
+        );
+        self.mid_block = Some(n);
+        ctx.note(format!(
+            "writes {MID_FIRST}, has block {n} verified, then writes {MID_SECOND}, in one block"
+        ));
+        let at = self.book.borrow().wake_for_main_block(n + 3);
+        ctx.set_timer_at(crate::engine::time::SimTime(at), MID_FORGE);
+    }
+
+    /// Q19: signs the mid-block value of its own state at that block.
+    fn mid_block_forge(&mut self, ctx: &mut Ctx) {
+        let Some(n) = self.mid_block else {
+            return;
+        };
+        let (main, registry, clock, chain_id, ts) = {
+            let b = self.book.borrow();
+            (
+                b.main,
+                b.registry,
+                b.clock,
+                b.main_chain_id,
+                b.timestamp(b.main, n),
+            )
+        };
+        let state = State {
+            user: ctx.address(),
+            chain_id: chain_id as u32,
+            block_number: n,
+            timestamp: ts,
+            key: U256::from(MID_KEY),
+            value: U256::from(MID_FIRST),
+        };
+        if true_value(ctx, &self.book, &state) != Some(U256::from(MID_SECOND)) {
+            ctx.note(format!(
+                "the same-block writes did not all land in block {n}"
+            ));
+            return;
+        }
+        let reference = clock.current(ctx.block_number(main));
+        let d = digest::digest(self.book.borrow().domain, &state);
+        let mut signed = Vec::new();
+        for m in &self.params.members {
+            let Some(id) = ctx.actor_by_name(&m.value) else {
+                continue;
+            };
+            let op = ctx.actor_address(id);
+            let keys: Vec<Key> = match self.book.borrow().operator(op) {
+                Some(o) => o.keys.clone(),
+                None => continue,
+            };
+            let k = ctx
+                .view(
+                    main,
+                    registry,
+                    &StakeRegistry::getOperatorSigningKeyAtEpochCall { op, e: reference },
+                )
+                .unwrap_or(Address::ZERO);
+            if let Some(key) = keys.iter().find(|x| x.address() == k) {
+                signed.push((op, key.sign_hash(d).to_bytes()));
+            }
+        }
+        if !signed.is_empty() {
+            self.publish(ctx, state, reference, signed);
+        }
+    }
+}
+
 impl Actor for Coalition {
     fn start(&mut self, ctx: &mut Ctx) {
         ctx.metric_add("avs.coalition.accepted_on_main", 0);
         ctx.metric_add("avs.coalition.rejected_on_main", 0);
-        ctx.set_timer(self.params.every, FORGE);
+        match self.params.mid_block_at {
+            Some(at) => {
+                ctx.metric_add("avs.verified_mid_block", 0);
+                ctx.set_timer(at, MID_WRITE);
+            }
+            None => ctx.set_timer(self.params.every, FORGE),
+        }
     }
 
     fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
-        if let Event::Timer { tag: FORGE } = event {
-            self.forge(ctx);
-            if self.forged < self.params.proofs {
-                ctx.set_timer(self.params.every, FORGE);
+        super::actors::record_gas(ctx, event);
+        match event {
+            Event::Timer { tag: FORGE } => {
+                self.forge(ctx);
+                if self.forged < self.params.proofs {
+                    ctx.set_timer(self.params.every, FORGE);
+                }
             }
+            Event::Timer { tag: MID_WRITE } => self.mid_block_write(ctx),
+            Event::Timer { tag: MID_FORGE } => self.mid_block_forge(ctx),
+            Event::Log { log, .. } => {
+                // The verifier's record of its state at the block: the mid-block value (Q19)
+                // or the post-block one.
+                if let Ok(e) = MainChainVerifier::StateVerified::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) {
+                    let mine = e.user == ctx.address()
+                        && Some(e.blockNumber.to::<u64>()) == self.mid_block;
+                    if mine && e.value == U256::from(MID_FIRST) {
+                        ctx.metric_add("avs.verified_mid_block", 1);
+                    }
+                }
+            }
+            Event::Receipt { receipt, .. } if !receipt.status.is_success() => {
+                ctx.metric_add("avs.coalition.tx_reverted", 1);
+            }
+            _ => {}
         }
     }
 }
@@ -691,6 +948,9 @@ pub struct BridgeAdversaryParams {
     pub drop: Located<f64>,
     #[serde(default)]
     pub duplicate: Located<f64>,
+    /// Probability that a delivery is under-gassed and reverts (see `relayer_retries`).
+    #[serde(default)]
+    pub fail: Located<f64>,
     /// Extra delay per message.
     #[serde(default = "no_delay")]
     pub extra_delay: DurRange,
@@ -709,7 +969,11 @@ fn forever() -> Dur {
 
 impl BridgeAdversaryParams {
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        for (p, what) in [(&self.drop, "drop"), (&self.duplicate, "duplicate")] {
+        for (p, what) in [
+            (&self.drop, "drop"),
+            (&self.duplicate, "duplicate"),
+            (&self.fail, "fail"),
+        ] {
             if !(0.0..=1.0).contains(&p.value) {
                 return Err(ScenarioError::at(
                     p.loc,
@@ -743,6 +1007,7 @@ impl Actor for BridgeAdversary {
             routes: p.routes.clone(),
             drop: p.drop.value,
             duplicate: p.duplicate.value,
+            fail: p.fail.value,
             extra_delay: p.extra_delay,
             from_ms: p.from.as_ms(),
             to_ms: p.to.as_ms(),

@@ -154,6 +154,9 @@ pub struct Book {
     pub replica_states: BTreeMap<(usize, u32), Vec<(u64, ReplicaData)>>,
     /// Operators that always answer and refresh (task liveness applies to their weight).
     pub reliable: Vec<Address>,
+    /// Operators the aggregator suspended after too many missed replies (§6), with the
+    /// main-chain block it happened in.
+    pub suspended: Vec<(Address, u64)>,
     pub resolver: Address,
     pub main_verifier: Address,
     /// RemoteChainVerifier per source chain (M included).
@@ -177,6 +180,9 @@ pub struct Book {
     pub rewards_paid: Vec<(u32, Address, U256)>,
     /// Bridge adversary settings, set by `avs.bridge_adversary` actors at start.
     pub bridge_adversary: Vec<super::relay::Adversary>,
+    /// Delivery transactions that reverted, and how many of them the relayer submitted again.
+    pub deliveries_failed: u64,
+    pub deliveries_retried: u64,
 }
 
 pub type Shared = Rc<RefCell<Book>>;
@@ -686,6 +692,7 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         first_consistent_ms: BTreeMap::new(),
         replica_states: BTreeMap::new(),
         reliable: Vec::new(),
+        suspended: Vec::new(),
         resolver,
         main_verifier: mcv,
         verifiers: verifiers.clone(),
@@ -697,6 +704,8 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         leaked_current: Vec::new(),
         honest_challenger: actors.iter().any(|a| a.2 == "avs.challenger"),
         bridge_adversary: Vec::new(),
+        deliveries_failed: 0,
+        deliveries_retried: 0,
         rewards,
         reward_pool,
         rewards_paid: Vec::new(),
@@ -711,7 +720,8 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
             r,
             main,
             main_chain_id,
-            relay::Policy::new(&shared, c.bridge_latency),
+            relay::Policy::new(&shared, c.bridge_latency)
+                .with_retries(c.relayer_retries, c.relayer_retry_after),
         ));
         g.call(
             r.chain,
@@ -724,7 +734,8 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
             format!("avs/{}->{}", r.name, c.main.value),
             (r.chain, r.bridge_in, r.chain_id),
             (main, r.bridge_out),
-            relay::Policy::new(&shared, c.bridge_latency),
+            relay::Policy::new(&shared, c.bridge_latency)
+                .with_retries(c.relayer_retries, c.relayer_retry_after),
         ));
         g.call(
             main,
@@ -737,7 +748,8 @@ pub fn deploy(c: &AvsConfig, g: &mut Genesis) -> Result<Setup, String> {
         format!("avs/{}->{}", c.main.value, c.main.value),
         (main, bridge_self, main_chain_id),
         (main, bridge_self),
-        relay::Policy::new(&shared, c.bridge_latency),
+        relay::Policy::new(&shared, c.bridge_latency)
+            .with_retries(c.relayer_retries, c.relayer_retry_after),
     ));
     g.call(
         main,

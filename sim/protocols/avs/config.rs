@@ -34,6 +34,13 @@ pub struct AvsConfig {
     /// Latency of every bridge message, uniform in the range (per message).
     #[serde(default = "default_latency")]
     pub bridge_latency: DurRange,
+    /// How often the relayer submits a delivery again after it reverted (§5.3: the bridge
+    /// policy decides whether to retry a failed delivery); 0, the default, never retries.
+    #[serde(default)]
+    pub relayer_retries: u32,
+    /// Delay between a reverted delivery and the relayer's next attempt.
+    #[serde(default = "default_retry_after")]
+    pub relayer_retry_after: Dur,
     /// Stake (shares, in whole tokens) of every operator, unless listed in `stakes`.
     #[serde(default = "default_stake")]
     pub stake: u64,
@@ -73,6 +80,9 @@ fn default_grace() -> Located<u64> {
 }
 fn default_latency() -> DurRange {
     DurRange::new(Dur::secs(2), Dur::secs(60))
+}
+fn default_retry_after() -> Dur {
+    Dur::secs(30)
 }
 fn default_stake() -> u64 {
     100

@@ -528,7 +528,14 @@ impl Invariant for Accountability {
                 continue;
             }
             let c = b.challenges.values().find(|c| c.proof == Some(i));
+            let squatted = !b.quirks.challenge_id_includes_value
+                && b.challenges
+                    .get(&super::digest::challenge_id(&p.state))
+                    .is_some_and(|c| c.proof != Some(i));
             let cause = match c {
+                None if squatted => {
+                    "its challenge id was taken by a challenge of another value (Q14)".to_string()
+                }
                 None => "never challenged".to_string(),
                 Some(c) if c.verified_ms.is_none() => {
                     if b.quirks.verifier_uses_source_chain_id
@@ -1019,6 +1026,10 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
                 "avs.bonds_treasury_wei",
                 DisputeResolver::treasuryCall {}.abi_encode(),
             ),
+            (
+                "avs.bonds_credited_wei",
+                DisputeResolver::totalCreditsCall {}.abi_encode(),
+            ),
         ] {
             if let Ok(out_bytes) = probe.view_raw(main, r, data.into()) {
                 if out_bytes.len() >= 32 {
@@ -1028,6 +1039,14 @@ pub(super) fn metrics(book: &Shared, probe: &mut Probe) -> Vec<(String, Value)> 
             }
         }
     }
+    out.push((
+        "avs.deliveries_failed".to_string(),
+        Value::Int(b.deliveries_failed as i128),
+    ));
+    out.push((
+        "avs.deliveries_retried".to_string(),
+        Value::Int(b.deliveries_retried as i128),
+    ));
     out.push(("avs.final_epoch".to_string(), Value::Int(cur as i128)));
     for (name, on) in b.quirks.listing() {
         out.push((format!("avs.flag.{name}"), Value::Int(on as i128)));

@@ -4,7 +4,7 @@
 use super::bindings::BridgeLite;
 use super::book::{Remote, Shared, SnapshotInfo};
 use crate::chain::{ChainIdx, Log};
-use crate::engine::bridge::{BridgeMessage, BridgePolicy, BridgeRoute};
+use crate::engine::bridge::{BridgeMessage, BridgePolicy, BridgeRoute, FailedDelivery};
 use crate::engine::seed::Stream;
 use crate::engine::time::Dur;
 use crate::scenario::units::DurRange;
@@ -25,13 +25,25 @@ pub struct Adversary {
     /// Only messages emitted in this time window are touched.
     pub from_ms: u64,
     pub to_ms: u64,
+    /// Probability that a delivery is submitted with too little gas, so that it reverts (a
+    /// relayer's bad gas estimate); the relayer may retry it (`relayer_retries`).
+    pub fail: f64,
 }
+
+/// Gas limit of an under-gassed delivery: enough to enter `BridgeLite.deliver`, not enough for
+/// the receiver to process the message.
+pub const UNDERGASSED: u64 = 60_000;
 
 /// The bridge policy of every AVS route: uniform latency, then whatever the bridge adversaries
 /// (if any) do to the message.
 pub struct Policy {
     book: Shared,
     latency: DurRange,
+    /// Times a reverted delivery is submitted again, and the delay before each.
+    retries: u32,
+    retry_after: Dur,
+    /// Guid of each message by its sequence number on the route.
+    guids: std::collections::BTreeMap<u64, alloy_primitives::B256>,
 }
 
 impl Policy {
@@ -39,6 +51,31 @@ impl Policy {
         Policy {
             book: book.clone(),
             latency,
+            retries: 0,
+            retry_after: Dur::secs(30),
+            guids: Default::default(),
+        }
+    }
+
+    /// The relayer retries a reverted delivery `retries` times, `after` each failure.
+    pub fn with_retries(mut self, retries: u32, after: Dur) -> Self {
+        self.retries = retries;
+        self.retry_after = after;
+        self
+    }
+
+    /// Whether a bridge adversary acts on `msg`.
+    fn applies(a: &Adversary, msg: &BridgeMessage) -> bool {
+        let t = msg.sent_at.ms();
+        (a.routes.is_empty() || a.routes.iter().any(|r| r == msg.route))
+            && t >= a.from_ms
+            && t < a.to_ms
+    }
+
+    /// Sets when a snapshot's first delivery that goes through is due (`None`: none yet).
+    fn set_due(&self, guid: alloy_primitives::B256, due_ms: Option<u64>) {
+        if let Some(s) = self.book.borrow_mut().snapshots.get_mut(&guid) {
+            s.delivery_ms = due_ms;
         }
     }
 }
@@ -46,10 +83,11 @@ impl Policy {
 impl Policy {
     /// Notes when a snapshot's first delivery is due (`None`: dropped), for the premise of
     /// `avs.replica_liveness`. Messages of other routes are not snapshots and are ignored.
-    fn record(&self, msg: &BridgeMessage, due_ms: Option<u64>) {
+    fn record(&mut self, msg: &BridgeMessage, due_ms: Option<u64>) {
         let Some(sent) = decode_sent(msg.log) else {
             return;
         };
+        self.guids.insert(msg.seq, sent.guid);
         let mut b = self.book.borrow_mut();
         if let Some(s) = b.snapshots.get_mut(&sent.guid) {
             if s.block == msg.block && s.delivery_ms.is_none() {
@@ -65,11 +103,7 @@ impl BridgePolicy for Policy {
         let mut copies = 1;
         let b = self.book.borrow();
         for a in &b.bridge_adversary {
-            let t = msg.sent_at.ms();
-            if !(a.routes.is_empty() || a.routes.iter().any(|r| r == msg.route))
-                || t < a.from_ms
-                || t >= a.to_ms
-            {
+            if !Self::applies(a, msg) {
                 continue;
             }
             if a.drop > 0.0 && rng.chance(a.drop) {
@@ -91,6 +125,48 @@ impl BridgePolicy for Policy {
         drop(b);
         self.record(msg, Some(msg.sent_at.ms() + delay));
         out
+    }
+
+    fn delivery_gas(&mut self, msg: &BridgeMessage, copy: usize, rng: &mut Stream) -> Option<u64> {
+        let fail: Vec<f64> = self
+            .book
+            .borrow()
+            .bridge_adversary
+            .iter()
+            .filter(|a| a.fail > 0.0 && Self::applies(a, msg))
+            .map(|a| a.fail)
+            .collect();
+        for p in fail {
+            if rng.chance(p) {
+                if copy == 0 {
+                    // The first delivery will revert: the snapshot is not delivered yet.
+                    if let Some(guid) = self.guids.get(&msg.seq) {
+                        self.set_due(*guid, None);
+                    }
+                }
+                return Some(UNDERGASSED);
+            }
+        }
+        None
+    }
+
+    fn retry(&mut self, failed: &FailedDelivery, _rng: &mut Stream) -> Option<Dur> {
+        self.book.borrow_mut().deliveries_failed += 1;
+        if failed.attempts > self.retries {
+            return None;
+        }
+        self.book.borrow_mut().deliveries_retried += 1;
+        let due = failed.failed_at.ms() + self.retry_after.as_ms();
+        if let Some(guid) = self.guids.get(&failed.seq).copied() {
+            let pending = matches!(
+                self.book.borrow().snapshots.get(&guid),
+                Some(s) if s.delivery_ms.is_none()
+            );
+            if pending {
+                self.set_due(guid, Some(due));
+            }
+        }
+        Some(self.retry_after)
     }
 }
 
