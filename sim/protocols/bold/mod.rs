@@ -378,12 +378,7 @@ impl ProtocolConfig for BoldConfig {
 
     /// `reimbursement.excluded_proposers` must name actors.
     fn actor_refs(&self) -> Vec<Located<String>> {
-        self.params
-            .reimb
-            .excluded_proposers
-            .iter()
-            .map(|n| Located::new(Default::default(), n.clone()))
-            .collect()
+        self.params.reimb.excluded_proposers.clone()
     }
 
     fn derives_files(&self) -> bool {
