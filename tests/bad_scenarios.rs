@@ -278,6 +278,20 @@ fn cases() -> Vec<Case> {
             "",
         ),
         (
+            "BOLD excluded proposer that is no actor",
+            |_| {
+                "name: x\nquestion: y\nduration: 1d\nchains:\n  l1: { block_time: 12s }\n\
+                 protocols:\n  bold:\n    chain: l1\n\
+                 \x20   reimbursement: { excluded_proposers: [alice, bob] }\n\
+                 actors:\n  - { kind: bold.proposer, name: alice }\n"
+                    .to_string()
+            },
+            9,
+            50,
+            "unknown actor `bob`",
+            "",
+        ),
+        (
             "nesting too deep",
             |s| format!("{s}faults: {}{}\n", "[".repeat(40), "]".repeat(40)),
             10,

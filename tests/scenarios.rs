@@ -72,6 +72,7 @@ scenarios! {
     bold_snipe => "bold-snipe",
     bold_staller => "bold-staller",
     bold_sybil => "bold-sybil",
+    bold_sybil_siblings => "bold-sybil-siblings",
     bold_timer_frontrun => "bold-timer-frontrun",
     bold_timer_grief => "bold-timer-grief",
     bold_two_evil => "bold-two-evil",

@@ -89,6 +89,12 @@ pub fn parse(kind: &str, params: &Node) -> Result<Box<dyn ActorParams>, Scenario
         }
         "sybil" => {
             let p: super::sybil::SybilParams = from_node(params)?;
+            if p.assertion.value == 0 {
+                return Err(ScenarioError::at(
+                    p.assertion.loc,
+                    "`assertion` is an inbox position and starts at 1 (genesis is 0)",
+                ));
+            }
             Ok(Box::new(p))
         }
         other => Err(ScenarioError::new(format!(
@@ -176,6 +182,10 @@ pub struct EvilParams {
     /// sender that created the shared lower child.
     #[serde(default)]
     pub snipe: bool,
+    /// Layer-zero spammer: opens its block-level edge and plays nothing further (the
+    /// `bold.sybil` actor's `siblings` mode).
+    #[serde(skip)]
+    pub root_only: bool,
 }
 
 fn second() -> Position {
@@ -671,7 +681,12 @@ impl ActorParams for EvilParams {
                 salt: env.id.0 as u64,
             }),
         ));
-        let mut game = Game::new(truth.clone(), Style::FullPlayer, &bold);
+        let style = if self.root_only {
+            Style::RootOnly
+        } else {
+            Style::FullPlayer
+        };
+        let mut game = Game::new(truth.clone(), style, &bold);
         game.grief_every = self.grief_every;
         let mut base = Base::new(bold, Side::Adversary);
         if self.snipe {

@@ -22,6 +22,8 @@ pub enum Style {
     Honest,
     /// Plays every rivaled edge of its own branch; never updates timers or confirms.
     FullPlayer,
+    /// The layer-zero spammer: opens its block-level edge and plays nothing further.
+    RootOnly,
 }
 
 /// A move, as the key that stops a party from sending it twice while it is in flight.
@@ -245,6 +247,10 @@ impl Game {
             }
             return self.filter(out, head);
         };
+        if self.style == Style::RootOnly {
+            drop(root);
+            return Vec::new();
+        }
         let bonus = self.bonus(ctx, bold, claim.hash, parent.hash);
         self.sim.clear();
         let mut roots: Vec<(Node, u128)> = vec![(root, bonus)];

@@ -278,8 +278,17 @@ impl Invariant for Check {
         self.kind
     }
     fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
-        let g = graph(&self.snap, &self.bold, probe)?;
-        (self.f)(&self.bold, &g, probe, &mut self.state)
+        let block = probe.head(self.bold.chain).number;
+        let out = graph(&self.snap, &self.bold, probe)
+            .and_then(|g| (self.f)(&self.bold, &g, probe, &mut self.state));
+        if out.is_err() {
+            self.bold
+                .book
+                .borrow_mut()
+                .violations
+                .push((self.name, block));
+        }
+        out
     }
 }
 
@@ -628,6 +637,7 @@ fn rollup_accounting(
             &Rollup::withdrawableFundsCall::new((s,)),
         )?;
     }
+    capital_lock(bold, g, probe, &seen)?;
     if held + escrow != owed {
         return Err(format!(
             "rollup {held} + escrow {escrow} != stakes and withdrawable {owed}"
@@ -644,6 +654,46 @@ fn rollup_accounting(
             bold.p.base_stake
         ));
     }
+    Ok(())
+}
+
+/// Adds the honest capital locked since the last block to `honest_capital_lock` (spec §9:
+/// amount × blocks over honest bonds and mini-stakes) and notes what is locked now: the
+/// `amountStaked` of every honest staker (an honest bond sent to escrow stays staked until
+/// it is returned) and the mini-stake of every honest-staked layer-zero edge not yet
+/// refunded.
+fn capital_lock(
+    bold: &Bold,
+    g: &Graph,
+    probe: &mut Probe,
+    stakers: &[Address],
+) -> Result<(), String> {
+    let honest = |a: &Address| bold.book.borrow().sides.get(a) == Some(&Side::Honest);
+    let mut now = U256::ZERO;
+    for s in stakers.iter().filter(|s| honest(s)) {
+        now += v(
+            probe,
+            bold,
+            bold.rollup,
+            &Rollup::amountStakedCall { stakerAddress: *s },
+        )?;
+    }
+    for e in g.edges.values() {
+        if e.layer_zero() && !e.edge.refunded && honest(&e.edge.staker) {
+            now += bold
+                .p
+                .stake_amounts
+                .get(e.edge.level as usize)
+                .copied()
+                .unwrap_or_default();
+        }
+    }
+    let mut book = bold.book.borrow_mut();
+    let blocks = g.block.saturating_sub(book.lock_block);
+    let add = book.locked_now * U256::from(blocks);
+    book.capital_lock += add;
+    book.locked_now = now;
+    book.lock_block = g.block;
     Ok(())
 }
 

@@ -116,7 +116,8 @@ pub fn collect(bold: &Bold, probe: &mut Probe) -> Vec<(String, Value)> {
     }
     drop(book);
     out.extend(game_metrics(bold, &g));
-    out.extend(money(bold, probe));
+    out.extend(money(bold, &g, probe));
+    out.extend(record(bold));
     out
 }
 
@@ -201,9 +202,16 @@ fn game_metrics(bold: &Bold, g: &Graph) -> Vec<(String, Value)> {
     out
 }
 
-/// Tokens each side lost for good (bonds and mini-stakes in escrow, with the excess receiver
-/// or locked), and the resource ratio (stake tokens valued one-to-one with wei).
-fn money(bold: &Bold, probe: &mut Probe) -> Vec<(String, Value)> {
+/// Tokens each side lost for good, the adversary's split into bonds and mini-stakes, and the
+/// resource ratio (stake tokens valued one-to-one with wei).
+///
+/// `adversary_stake_lost.mini_stakes` (spec §9) is `stakeAmounts[level]` of every
+/// adversary-staked layer-zero edge not refunded by the end: forwarded to the excess receiver
+/// at once when it was a rival, else kept by the manager for an edge that never won.
+/// `adversary_stake_lost.bonds` is the rest of the stake tokens adversary accounts no longer
+/// hold or can withdraw: bonds in the loser escrow, and bonds on a losing leaf, which stay
+/// locked in the rollup for good (spec §2.4).
+fn money(bold: &Bold, g: &Graph, probe: &mut Probe) -> Vec<(String, Value)> {
     let mut lost = [U256::ZERO, U256::ZERO];
     let sides: Vec<(Address, Side)> = bold
         .book
@@ -212,29 +220,49 @@ fn money(bold: &Bold, probe: &mut Probe) -> Vec<(String, Value)> {
         .iter()
         .map(|(a, s)| (*a, *s))
         .collect();
-    for (addr, side) in sides {
+    for (addr, side) in &sides {
         let bal = probe
             .view(
                 bold.chain,
                 bold.token,
-                &Token::balanceOfCall { account: addr },
+                &Token::balanceOfCall { account: *addr },
             )
             .unwrap_or_default();
         let owed = probe
             .view(
                 bold.chain,
                 bold.rollup,
-                &Rollup::withdrawableFundsCall::new((addr,)),
+                &Rollup::withdrawableFundsCall::new((*addr,)),
             )
             .unwrap_or_default();
         let gone = bold.p.initial_tokens.saturating_sub(bal + owed);
-        lost[(side == Side::Adversary) as usize] += gone;
+        lost[(*side == Side::Adversary) as usize] += gone;
     }
+    let adversary = |a: &Address| sides.iter().any(|(x, s)| x == a && *s == Side::Adversary);
+    let mini: U256 = g
+        .edges
+        .values()
+        .filter(|e| e.layer_zero() && !e.edge.refunded && adversary(&e.edge.staker))
+        .map(|e| {
+            bold.p
+                .stake_amounts
+                .get(e.edge.level as usize)
+                .copied()
+                .unwrap_or_default()
+        })
+        .sum();
     let as_int = |v: U256| Value::Int(v.saturating_to::<u128>().min(i128::MAX as u128) as i128);
+    let book = bold.book.borrow();
     let mut out = vec![
         ("bold.honest_stake_lost".into(), as_int(lost[0])),
-        ("bold.adversary_stake_lost".into(), as_int(lost[1])),
+        (
+            "bold.adversary_stake_lost.bonds".into(),
+            as_int(lost[1].saturating_sub(mini)),
+        ),
+        ("bold.adversary_stake_lost.mini_stakes".into(), as_int(mini)),
+        ("bold.honest_capital_lock".into(), as_int(book.capital_lock)),
     ];
+    drop(book);
     let adv_gas = probe
         .metric("bold.adversary_gas_wei")
         .and_then(|v| match v {
@@ -252,6 +280,24 @@ fn money(bold: &Bold, probe: &mut Probe) -> Vec<(String, Value)> {
     if honest_gas > 0.0 {
         let adv = adv_gas + lost[1].saturating_to::<u128>() as f64;
         out.push(("bold.resource_ratio".into(), Value::Real(adv / honest_gas)));
+    }
+    out
+}
+
+/// `invariant_violations` (spec §9): how many checks failed, and each failure as
+/// `bold.invariant_violations.<invariant>.<block>` (the first 20; the count has them all).
+fn record(bold: &Bold) -> Vec<(String, Value)> {
+    let book = bold.book.borrow();
+    let mut out = vec![(
+        "bold.invariant_violations".to_string(),
+        Value::Int(book.violations.len() as i128),
+    )];
+    for (name, block) in book.violations.iter().take(20) {
+        let id = name.strip_prefix("bold.").unwrap_or(name);
+        out.push((
+            format!("bold.invariant_violations.{id}.{block}"),
+            Value::Int(1),
+        ));
     }
     out
 }

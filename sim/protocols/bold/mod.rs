@@ -323,6 +323,14 @@ pub struct Book {
     /// The largest path weight (with first-child bonus) an adversary block-level edge reached
     /// at any block (filled by the timer check).
     pub max_adversary_weight: Option<u128>,
+    /// Every failed check as (invariant name, block), in order (`invariant_violations`).
+    pub violations: Vec<(&'static str, u64)>,
+    /// `honest_capital_lock` so far: Σ amount × blocks over honest bonds and mini-stakes,
+    /// counted up to `lock_block` (filled by the rollup accounting check).
+    pub capital_lock: U256,
+    /// Honest capital locked at `lock_block`.
+    pub locked_now: U256,
+    pub lock_block: u64,
 }
 
 /// Deployed BOLD instance shared by its actors, invariants and metrics.
@@ -370,12 +378,7 @@ impl ProtocolConfig for BoldConfig {
 
     /// `reimbursement.excluded_proposers` must name actors.
     fn actor_refs(&self) -> Vec<Located<String>> {
-        self.params
-            .reimb
-            .excluded_proposers
-            .iter()
-            .map(|n| Located::new(Default::default(), n.clone()))
-            .collect()
+        self.params.reimb.excluded_proposers.clone()
     }
 
     fn derives_files(&self) -> bool {

@@ -4,7 +4,13 @@
 //! claim and whose middle leaves are bogus, paying `stakeAmounts[level]` for it. Run several
 //! (`count: k`) for k accounts. It never plays its edges further, so every one of them loses
 //! its mini-stake to the excess receiver or leaves it locked.
+//!
+//! With `siblings: true` it is the block-level spammer instead: each account posts its own
+//! wrong sibling of the honest assertion at `assertion` (after the honest one, so its bond
+//! goes straight to the loser escrow), opens that sibling's block-level layer-zero edge — a
+//! rival of the honest root and of every other sibling's — and plays nothing further.
 
+use super::actors::{EvilParams, Position};
 use super::bindings::{ecm, Ecm};
 use super::history::{last_leaf_proof, prefix_proof, prefix_roots};
 use super::truth::Lane;
@@ -12,6 +18,7 @@ use super::{game, Bold, Shared};
 use crate::engine::actor::{Actor, Ctx, Event, TxOpts};
 use crate::engine::time::Dur;
 use crate::protocols::{ActorParams, Spawn};
+use crate::scenario::yaml::Located;
 use alloy_primitives::{keccak256, B256, U256};
 use alloy_sol_types::{SolCall, SolValue};
 use serde::Deserialize;
@@ -26,10 +33,47 @@ pub struct SybilParams {
     /// First block it acts at.
     #[serde(default)]
     pub start: u64,
+    /// Block-level spammer: posts a wrong sibling assertion and opens only its block-level
+    /// edge, instead of rival refinements.
+    #[serde(default)]
+    pub siblings: bool,
+    /// Inbox position of the wrong sibling (`siblings` mode).
+    #[serde(default = "one")]
+    pub assertion: Located<u64>,
+}
+
+fn one() -> Located<u64> {
+    Located::new(Default::default(), 1)
 }
 
 impl ActorParams for SybilParams {
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
+        if self.siblings {
+            // Each account its own wrong history: the run of block `1 + salt mod H_blk`
+            // diverges from its first step.
+            let h = env
+                .shared
+                .clone()
+                .downcast::<Bold>()
+                .expect("bold actors run with the bold instance")
+                .p
+                .heights
+                .block;
+            let at = self.assertion.loc;
+            return EvilParams {
+                assertion: self.assertion.clone(),
+                block: Located::new(at, 1 + env.id.0 as u64 % h),
+                step: 0,
+                position: Position::Second,
+                play: true,
+                start: self.start,
+                every: Located::new(at, 1),
+                grief_every: 0,
+                snipe: false,
+                root_only: true,
+            }
+            .spawn(env);
+        }
         let bold: Shared = env
             .shared
             .clone()

@@ -67,7 +67,7 @@ impl Watcher {
                 .reimb
                 .excluded_proposers
                 .iter()
-                .filter_map(|n| ctx.actor_by_name(n).map(|id| ctx.actor_address(id)))
+                .filter_map(|n| ctx.actor_by_name(&n.value).map(|id| ctx.actor_address(id)))
                 .collect();
             Reimburser::new(Setting {
                 truth: bold.honest.clone(),

@@ -11,10 +11,8 @@ use alloy_primitives::{Address, B256};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The deviations of spec §8.3 that have an intended alternative here (`true` = as the
-/// proof of concept does). D8 (payee = tx sender) changes nothing in this model, where a
-/// layer-zero edge's staker is always its creating sender; D9, D10 and D12 define the mode
-/// (spec mode is their intended counterpart).
+/// The deviations of spec §8.3, each a flag (`true` = as the proof of concept does; `false`
+/// = the intended behaviour the flag's doc names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Pr649 {
@@ -33,8 +31,31 @@ pub struct Pr649 {
     pub per_path_sum: bool,
     /// D7: each bisection child is charged a full bisection, paid to its first creator.
     pub bisect_const_per_child: bool,
+    /// D8: every cost is paid to the EOA that sent the transaction. Off: to the staker of the
+    /// item — the staker of the path's layer-zero edge for every edge on the path (bisection
+    /// children have no staker of their own, `staker = 0`) and for its timer updates, the
+    /// assertion's rollup staker for the assertion's own transactions and service fee, the
+    /// refinement's staker for an edge's service fee. A layer-zero edge's and an assertion's
+    /// staker is read as the sender of the transaction that created it, since every actor
+    /// here calls the contracts directly.
+    pub payee_tx_sender: bool,
+    /// D9: timer updates, `confirmAssertion`, assertion creation and refunds are never paid.
+    /// Off: a gas file also pays every visible timer update that raised the cache of an edge
+    /// on a kept path (once per transaction), and for an assertion its creation and its
+    /// `confirmAssertion`, each from its receipt's gas (the PoC has no constant for them)
+    /// priced like the rest. Refunds stay unpaid: they come after the confirmation that
+    /// triggers the file.
+    pub unpaid_actions: bool,
+    /// D10: the service fee runs from creation to `min(firstChild, confirmation)`, is paid
+    /// only for watched (challenged) assertions, is also paid for edges, and names the claimed
+    /// edge. Off: it is paid for every assertion, from its creation to its honest successor's
+    /// — the child that is confirmed, when that confirmation is scanned — and never for edges.
+    pub service_fee_rule: bool,
     /// D11: only levels 0–2 have constants; the OSP test is `level == 2 ∧ length == 1`.
     pub levels_hardcoded: bool,
+    /// D12: gas is a constant × the base fee of the block; receipts are ignored. Off: each
+    /// charged transaction's receipt, `gasUsed × effectiveGasPrice`, in gwei.
+    pub estimated_gas: bool,
 }
 
 impl Default for Pr649 {
@@ -47,7 +68,11 @@ impl Default for Pr649 {
             cache_filter: true,
             per_path_sum: true,
             bisect_const_per_child: true,
+            payee_tx_sender: true,
+            unpaid_actions: true,
+            service_fee_rule: true,
             levels_hardcoded: true,
+            estimated_gas: true,
         }
     }
 }
@@ -178,7 +203,33 @@ impl Compat {
                 }
             }
         }
+        if !self.flags.service_fee_rule {
+            for ev in &evs {
+                if let Ev::AssertionConfirmed(c) = ev {
+                    out.extend(self.successor_fee(st, block, *c));
+                }
+            }
+        }
         out
+    }
+
+    /// Intended D10: the confirmation of `child` shows it is its parent's honest successor, so
+    /// the parent's service fee runs from the parent's creation to the child's.
+    fn successor_fee(&self, st: &State, trigger: u64, child: B256) -> Option<Request> {
+        let c = st.assertions.get(&child)?;
+        let p = st.assertions.get(&c.parent)?;
+        if p.create_tx == B256::ZERO {
+            return None; // genesis was never staked on
+        }
+        Some(Request::Fee {
+            trigger,
+            edge_level: None,
+            item: p.hash,
+            blocks: c.created.saturating_sub(p.created),
+            creation_tx: p.create_tx,
+            confirmation_tx: p.confirmed.map(|(_, tx)| tx).unwrap_or(B256::ZERO),
+            staker: p.creator,
+        })
     }
 
     fn descends_from_confirmed(&self, st: &State, mut a: B256) -> bool {
@@ -259,8 +310,13 @@ impl Compat {
                 }
             }
         }
-        out.push(self.fee(st, trigger, item));
-        let payable = self.paths(st, &root, &visible);
+        if self.flags.service_fee_rule {
+            out.push(self.fee(st, trigger, item));
+        }
+        let (mut payable, kept) = self.paths(st, &root, &visible);
+        if !self.flags.unpaid_actions {
+            self.unpaid(st, item, &root, &kept, to, &mut payable);
+        }
         if !payable.is_empty() {
             out.push(Request::Gas {
                 trigger,
@@ -305,19 +361,80 @@ impl Compat {
                     blocks: cb.saturating_sub(c.created),
                     creation_tx: c.create_tx,
                     confirmation_tx: ctx,
-                    staker: c.creator,
+                    staker: if self.flags.payee_tx_sender {
+                        c.creator
+                    } else {
+                        r.creator
+                    },
                 }
             }
         }
     }
 
-    /// Gas per payee over the kept root-to-leaf paths.
+    /// A transaction's cost in gwei from its receipt's gas: priced at its block's base fee
+    /// while D12 holds (the estimate's price), else at its effective gas price.
+    fn receipt(&self, st: &State, tx: B256) -> u128 {
+        let Some(c) = st.txs.get(&tx) else { return 0 };
+        let price = if self.flags.estimated_gas {
+            st.base_fees.get(&c.block).copied().unwrap_or(0)
+        } else {
+            c.effective_gas_price
+        };
+        c.gas_used as u128 * price / 1_000_000_000
+    }
+
+    /// Who is paid for a transaction of the item staked by `staker` (D8).
+    fn payee(&self, st: &State, tx: B256, staker: Address) -> Address {
+        if self.flags.payee_tx_sender {
+            st.txs.get(&tx).map(|c| c.from).unwrap_or(Address::ZERO)
+        } else {
+            staker
+        }
+    }
+
+    /// Intended D9: the timer updates of the kept edges (each transaction once) and, for an
+    /// assertion, its creation and its `confirmAssertion`.
+    fn unpaid(
+        &self,
+        st: &State,
+        item: Item,
+        root: &Edge,
+        kept: &BTreeSet<B256>,
+        to: u64,
+        out: &mut BTreeMap<Address, (u128, u128)>,
+    ) {
+        let mut timers = BTreeSet::new();
+        for id in kept {
+            for tx in &st.edges[id].timer_txs {
+                if st.txs.get(tx).is_some_and(|c| c.block <= to) {
+                    timers.insert(*tx);
+                }
+            }
+        }
+        for tx in timers {
+            let c = self.receipt(st, tx);
+            out.entry(self.payee(st, tx, root.creator)).or_default().0 += c;
+        }
+        if let Item::Assertion(a) = item {
+            let n = &st.assertions[&a];
+            let c = self.receipt(st, n.create_tx);
+            out.entry(self.payee(st, n.create_tx, n.creator))
+                .or_default()
+                .1 += c;
+            if let Some((_, tx)) = n.confirmed {
+                let c = self.receipt(st, tx);
+                out.entry(self.payee(st, tx, n.creator)).or_default().0 += c;
+            }
+        }
+    }
+
+    /// Gas per payee over the kept root-to-leaf paths, and the edges on them.
     fn paths(
         &self,
         st: &State,
         root: &Edge,
         visible: &dyn Fn(&Edge) -> bool,
-    ) -> BTreeMap<Address, (u128, u128)> {
+    ) -> (BTreeMap<Address, (u128, u128)>, BTreeSet<B256>) {
         let mut paths: Vec<Vec<&Edge>> = Vec::new();
         let bonus = if root.level == 0 && !self.flags.cache_filter {
             root.lane.map(|l| st.bonus(l.assertion)).unwrap_or(0)
@@ -328,48 +445,64 @@ impl Compat {
         self.dfs(st, root, bonus, visible, &mut stack, &mut paths);
         let mut out: BTreeMap<Address, (u128, u128)> = BTreeMap::new();
         let mut seen = BTreeSet::new();
+        let fee = |b: u64| st.base_fees.get(&b).copied().unwrap_or(0);
+        // D8: the path's staker is its layer-zero root's.
+        let staker = root.creator;
         for path in &paths {
             for (i, e) in path.iter().enumerate() {
-                if !self.flags.per_path_sum && !seen.insert(e.id) {
+                if !seen.insert(e.id) && !self.flags.per_path_sum {
                     continue;
                 }
-                let fee = |b: u64| st.base_fees.get(&b).copied().unwrap_or(0);
                 let level = e.level;
                 let mut creation = 0u128;
                 if e.layer_zero {
-                    creation =
-                        fee(e.created) * self.constant(st, &CREATE, level) as u128 / 1_000_000_000;
+                    creation = if self.flags.estimated_gas {
+                        fee(e.created) * self.constant(st, &CREATE, level) as u128 / 1_000_000_000
+                    } else {
+                        self.receipt(st, e.create_tx)
+                    };
                 } else if self.flags.bisect_const_per_child {
-                    creation =
-                        fee(e.created) * self.constant(st, &BISECT, level) as u128 / 1_000_000_000;
+                    creation = if self.flags.estimated_gas {
+                        fee(e.created) * self.constant(st, &BISECT, level) as u128 / 1_000_000_000
+                    } else {
+                        self.receipt(st, e.create_tx)
+                    };
                 }
                 let mut confirmation = 0u128;
-                if let Some((cb, _)) = e.confirmed {
-                    let osp = if self.flags.levels_hardcoded {
-                        e.level == 2 && e.length == 1
+                if let Some((cb, tx)) = e.confirmed {
+                    confirmation = if self.flags.estimated_gas {
+                        let osp = if self.flags.levels_hardcoded {
+                            e.level == 2 && e.length == 1
+                        } else {
+                            e.by_osp
+                        };
+                        let c = if osp { CONFIRM_OSP } else { CONFIRM_TIME };
+                        fee(cb) * c as u128 / 1_000_000_000
                     } else {
-                        e.by_osp
+                        self.receipt(st, tx)
                     };
-                    let c = if osp { CONFIRM_OSP } else { CONFIRM_TIME };
-                    confirmation = fee(cb) * c as u128 / 1_000_000_000;
                 }
                 if creation + confirmation > 0 {
-                    let entry = out.entry(e.creator).or_default();
+                    let entry = out.entry(self.payee(st, e.create_tx, staker)).or_default();
                     entry.0 += confirmation;
                     entry.1 += creation;
                 }
                 // Intended D7: one bisection charge per bisected edge, to its bisector.
                 if !self.flags.bisect_const_per_child && i + 1 < path.len() {
-                    if let Some(b) = e.bisector {
+                    if let Some(tx) = e.bisect_tx {
                         let kid = path[i + 1];
-                        let c = fee(kid.created) * self.constant(st, &BISECT, level) as u128
-                            / 1_000_000_000;
-                        out.entry(b).or_default().1 += c;
+                        let c = if self.flags.estimated_gas {
+                            fee(kid.created) * self.constant(st, &BISECT, level) as u128
+                                / 1_000_000_000
+                        } else {
+                            self.receipt(st, tx)
+                        };
+                        out.entry(self.payee(st, tx, staker)).or_default().1 += c;
                     }
                 }
             }
         }
-        out
+        (out, seen)
     }
 
     fn constant(&self, st: &State, table: &[u64; 3], level: u8) -> u64 {

@@ -18,6 +18,7 @@ pub mod state;
 mod tests;
 
 use crate::derived::{DerivedFile, RunTrace};
+use crate::scenario::yaml::Located;
 use crate::trace::Record;
 use alloy_primitives::{keccak256, Address, B256, U256};
 use compat::{Compat, Pr649, Request};
@@ -49,8 +50,9 @@ pub struct ReimbParams {
     pub gas_price_cap_bps: u64,
     /// `W`: service-fee windows of creation blocks.
     pub service_fee_window_blocks: u64,
-    /// Proposers (actor names) whose assertions earn no service fee.
-    pub excluded_proposers: Vec<String>,
+    /// Proposers (actor names, located for the scenario's unknown-actor error) whose
+    /// assertions earn no service fee.
+    pub excluded_proposers: Vec<Located<String>>,
     /// `pr649-compat` deviations (spec §8.3), each on (faithful) by default.
     pub pr649: Pr649,
     /// The online watcher also records every spec-mode payment in a `ReimbursementLedger`
@@ -448,9 +450,14 @@ pub fn run_offline(run: &RunTrace, p: &super::Params) -> Result<Reimburser, Stri
             run.header
                 .actors
                 .iter()
-                .find(|a| &a.name == n)
+                .find(|a| a.name == n.value)
                 .map(|a| a.address)
-                .ok_or_else(|| format!("excluded proposer `{n}` is not an actor of the trace"))
+                .ok_or_else(|| {
+                    format!(
+                        "excluded proposer `{}` is not an actor of the trace",
+                        n.value
+                    )
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut r = Reimburser::new(Setting {

@@ -46,8 +46,10 @@ pub struct Edge {
     pub creator: Address,
     pub create_tx: B256,
     pub children: Option<(B256, B256)>,
-    /// Sender of the transaction that bisected it.
-    pub bisector: Option<Address>,
+    /// The transaction that bisected it.
+    pub bisect_tx: Option<B256>,
+    /// Transactions that raised its cache, in execution order.
+    pub timer_txs: Vec<B256>,
     pub confirmed: Option<(u64, B256)>,
     pub by_osp: bool,
     pub cache: u64,
@@ -154,6 +156,15 @@ pub fn decode(log: &FeedLog, rollup_addr: Address, ecm_addr: Address) -> Option<
     None
 }
 
+/// What a transaction's receipt says about its cost.
+#[derive(Clone, Copy, Debug)]
+pub struct TxCost {
+    pub block: u64,
+    pub from: Address,
+    pub gas_used: u64,
+    pub effective_gas_price: u128,
+}
+
 /// The rebuilt state.
 pub struct State {
     pub truth: Rc<Truth>,
@@ -171,6 +182,8 @@ pub struct State {
     /// Every honest lane with a layer-zero edge, by origin.
     pub lanes: BTreeMap<B256, Lane>,
     pub base_fees: BTreeMap<u64, u128>,
+    /// Receipt facts of every applied transaction (those that emitted BOLD events).
+    pub txs: BTreeMap<B256, TxCost>,
     /// The latest block applied.
     pub head: u64,
     /// `T`.
@@ -209,6 +222,7 @@ impl State {
             lane_parent: BTreeMap::new(),
             lanes: BTreeMap::new(),
             base_fees: BTreeMap::new(),
+            txs: BTreeMap::new(),
             head: 0,
             challenge_period,
         }
@@ -224,6 +238,15 @@ impl State {
 
     /// Applies one successful transaction's events at block `block`.
     pub fn apply(&mut self, block: u64, tx: &FeedTx, evs: &[Ev]) {
+        self.txs.insert(
+            tx.hash,
+            TxCost {
+                block,
+                from: tx.from,
+                gas_used: tx.gas_used,
+                effective_gas_price: tx.effective_gas_price,
+            },
+        );
         for ev in evs {
             match ev {
                 Ev::AssertionCreated {
@@ -259,7 +282,8 @@ impl State {
                         creator: tx.from,
                         create_tx: tx.hash,
                         children: None,
-                        bisector: None,
+                        bisect_tx: None,
+                        timer_txs: Vec::new(),
                         confirmed: None,
                         by_osp: false,
                         cache: 0,
@@ -278,7 +302,7 @@ impl State {
                         continue;
                     };
                     parent.children = Some((*lower, *upper));
-                    parent.bisector = Some(tx.from);
+                    parent.bisect_tx = Some(tx.hash);
                     let lane = parent.lane;
                     let Some((s, e)) = parent.span else { continue };
                     let Some(mid) = mandatory_bisection_height(s, e) else {
@@ -309,6 +333,9 @@ impl State {
                 Ev::TimerCacheUpdated(id, v) => {
                     if let Some(e) = self.edges.get_mut(id) {
                         e.cache = *v;
+                        if e.timer_txs.last() != Some(&tx.hash) {
+                            e.timer_txs.push(tx.hash);
+                        }
                     }
                 }
             }

@@ -402,3 +402,202 @@ fn posting_to_the_ledger_needs_one_watcher() {
         "{err}"
     );
 }
+
+/// The pr649-compat files of a run under `cfg` with `flip` applied to its flags: name → JSON.
+fn compat_files(
+    r: &RunTrace,
+    cfg: &crate::protocols::bold::Params,
+    flip: impl Fn(&mut super::compat::Pr649),
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut c = cfg.clone();
+    flip(&mut c.reimb.pr649);
+    run_offline(r, &c)
+        .unwrap()
+        .files()
+        .iter()
+        .filter(|f| f.path.starts_with("payments/pending_"))
+        .map(|f| (f.path.clone(), json(f)))
+        .collect()
+}
+
+/// `payee → (confirmation, creation)` of the one compat gas file.
+fn gas_file(
+    files: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> std::collections::BTreeMap<String, (u64, u64)> {
+    let gas: Vec<_> = files
+        .iter()
+        .filter(|(n, _)| n.starts_with("payments/pending_gas_payment_"))
+        .collect();
+    assert_eq!(gas.len(), 1, "{:?}", files.keys());
+    gas[0].1["payable_addresses"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(a, v)| {
+            let n = |k: &str| v[k].as_u64().unwrap();
+            (
+                a.clone(),
+                (
+                    n("confirmation_total_cost_gwei"),
+                    n("creation_total_cost_gwei"),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A transaction's gas and effective price, and its block's base fee, from the trace records.
+fn receipt_of(r: &RunTrace, tx: B256) -> (u128, u128, u128) {
+    let mut fees = std::collections::BTreeMap::new();
+    for rec in &r.records {
+        match rec {
+            Record::Block {
+                number, base_fee, ..
+            } => {
+                fees.insert(*number, *base_fee);
+            }
+            Record::TxIncluded {
+                block,
+                tx: h,
+                gas_used,
+                effective_gas_price,
+                ..
+            } if *h == tx => return (*gas_used as u128, *effective_gas_price, fees[block]),
+            _ => {}
+        }
+    }
+    panic!("{tx} never included")
+}
+
+#[test]
+fn d8_payee_tx_sender_pays_the_sniper_and_the_stakers_rule_does_not() {
+    // The sniper's bisections created shared lower children of the honest path (bold-snipe).
+    let r = run(&scenario_text("bold-snipe"));
+    let cfg = super::params_of(&r).unwrap();
+    let sniper = format!("{:#x}", addr_of(&r, "sniper"));
+    let defender = format!("{:#x}", addr_of(&r, "defender"));
+    let faithful = gas_file(&compat_files(&r, &cfg, |_| {}));
+    assert!(
+        faithful.contains_key(&sniper),
+        "the tx sender is paid: {faithful:?}"
+    );
+    let intended = gas_file(&compat_files(&r, &cfg, |p| p.payee_tx_sender = false));
+    // Every edge of the honest root's paths is paid to the root's staker, the defender; the
+    // amounts only move between payees.
+    assert_eq!(intended.keys().collect::<Vec<_>>(), vec![&defender]);
+    let total = |m: &std::collections::BTreeMap<String, (u64, u64)>| {
+        m.values().map(|(a, b)| a + b).sum::<u64>()
+    };
+    assert_eq!(total(&faithful), total(&intended));
+}
+
+#[test]
+fn d9_unpaid_actions_leaves_out_timer_updates_and_the_assertions_own_transactions() {
+    let r = run(&scenario_text("bold-payments-tiny"));
+    let cfg = super::params_of(&r).unwrap();
+    let files = compat_files(&r, &cfg, |_| {});
+    let fee = files
+        .iter()
+        .find(|(n, _)| n.contains("pending_srv_fee_payment_"))
+        .expect("a service-fee file")
+        .1;
+    let tx = |k: &str| fee[k].as_str().unwrap().parse::<B256>().unwrap();
+    let staker = fee["staker"].as_str().unwrap().to_string();
+    let faithful = gas_file(&files);
+    let intended = gas_file(&compat_files(&r, &cfg, |p| p.unpaid_actions = false));
+    // The assertion's creation, priced like the estimates (gas × base fee, gwei), goes to its
+    // creator on top of the path edges.
+    let (gas, _, base) = receipt_of(&r, tx("staked_item_creation_tx_hash"));
+    assert_eq!(
+        intended[&staker].1 - faithful[&staker].1,
+        (gas * base / 1_000_000_000) as u64
+    );
+    // Its confirmAssertion goes to that transaction's sender, the proposer here.
+    let confirm = tx("staked_item_confirmation_tx_hash");
+    let (gas, _, base) = receipt_of(&r, confirm);
+    let proposer = format!("{:#x}", addr_of(&r, "proposer"));
+    assert!(!faithful.contains_key(&proposer));
+    assert_eq!(
+        intended[&proposer],
+        ((gas * base / 1_000_000_000) as u64, 0)
+    );
+    // And the defender's timer updates raise its confirmation column.
+    assert!(intended[&staker].0 > faithful[&staker].0);
+}
+
+#[test]
+fn d10_service_fee_rule_runs_to_the_first_child_and_pays_edges() {
+    // D1 off so that refinements are processed and their fees written at all.
+    let r = run(&scenario_text("bold-payments-tiny"));
+    let cfg = super::params_of(&r).unwrap();
+    let fees = |files: std::collections::BTreeMap<String, serde_json::Value>| {
+        files
+            .into_iter()
+            .filter(|(n, _)| n.contains("pending_srv_fee_payment_"))
+            .collect::<Vec<_>>()
+    };
+    let faithful = fees(compat_files(&r, &cfg, |p| p.graph_never_stored = false));
+    assert!(
+        faithful.iter().any(|(n, _)| n.contains("_edge_")),
+        "edges earn a fee: {faithful:?}"
+    );
+    let intended = fees(compat_files(&r, &cfg, |p| {
+        p.graph_never_stored = false;
+        p.service_fee_rule = false;
+    }));
+    assert!(intended.iter().all(|(n, _)| n.contains("_assertion_")));
+    assert!(!intended.is_empty());
+    // Each assertion fee runs from its creation to its confirmed child's creation and is
+    // written when that child's confirmation is scanned.
+    let st = run_offline(&r, &cfg).unwrap().state;
+    for (name, j) in &intended {
+        let item: B256 = j["staked_item_hash"].as_str().unwrap().parse().unwrap();
+        let child = st
+            .assertions
+            .values()
+            .find(|a| a.parent == item && a.confirmed.is_some())
+            .expect("a confirmed successor");
+        let parent = &st.assertions[&item];
+        assert_eq!(
+            j["num_blocks_payable"].as_u64().unwrap(),
+            child.created - parent.created
+        );
+        let trigger = child.confirmed.unwrap().0;
+        assert!(
+            name.starts_with(&format!("payments/pending_srv_fee_payment_{trigger:010}_")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn d12_estimated_gas_ignores_the_receipts() {
+    // D6 off: each edge once, so the block-level confirmation is the root's alone.
+    let r = run(&scenario_text("bold-payments-tiny"));
+    let cfg = super::params_of(&r).unwrap();
+    let defender = format!("{:#x}", addr_of(&r, "defender"));
+    let st = run_offline(&r, &cfg).unwrap().state;
+    let root = st
+        .edges
+        .values()
+        .find(|e| e.level == 0 && e.layer_zero && e.honest)
+        .expect("the honest root");
+    let (_, confirm_tx) = root.confirmed.expect("confirmed");
+    let (gas, price, base) = receipt_of(&r, confirm_tx);
+    let faithful = gas_file(&compat_files(&r, &cfg, |p| p.per_path_sum = false));
+    assert_eq!(
+        faithful[&defender].0,
+        (base * 113_097 / 1_000_000_000) as u64,
+        "the PoC's confirmation-by-time constant × base fee"
+    );
+    let intended = gas_file(&compat_files(&r, &cfg, |p| {
+        p.per_path_sum = false;
+        p.estimated_gas = false;
+    }));
+    assert_eq!(
+        intended[&defender].0,
+        (gas * price / 1_000_000_000) as u64,
+        "the receipt's gasUsed × effectiveGasPrice"
+    );
+    assert_ne!(intended[&defender].1, faithful[&defender].1);
+}
