@@ -118,7 +118,6 @@ pub(crate) struct RelaySlot {
 }
 
 /// A delivery waiting in the event queue.
-#[derive(Clone)]
 pub(crate) struct Delivery {
     pub(crate) route: usize,
     pub(crate) seq: u64,
