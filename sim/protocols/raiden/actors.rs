@@ -204,6 +204,9 @@ impl Participant {
         let grief = self.grief();
         let monitoring = self.p.monitoring;
         let id = bp.channel_identifier.to::<u64>();
+        if !self.channels.iter().any(|c| c.id == id) {
+            self.learn_channel(ctx, id, from);
+        }
         let Some(ch) = self.channels.iter_mut().find(|c| c.id == id) else {
             return;
         };
@@ -218,6 +221,10 @@ impl Participant {
         let n = ch.received.len();
         let older = (n >= 2).then(|| ch.received[n - 2].clone());
         self.persist(me);
+        self.s
+            .borrow_mut()
+            .received_at
+            .insert((id, me, bp.nonce), ctx.now().ms());
         self.s.borrow_mut().held.insert(
             (id, me),
             Held {
@@ -558,7 +565,13 @@ impl Participant {
             return;
         };
         let me = ctx.address();
-        if topic0 == TokenNetwork::ChannelClosed::SIGNATURE_HASH {
+        if topic0 == TokenNetwork::ChannelOpened::SIGNATURE_HASH {
+            if let Ok(e) =
+                TokenNetwork::ChannelOpened::decode_raw_log(log.topics.iter().copied(), &log.data)
+            {
+                self.on_opened(ctx, e);
+            }
+        } else if topic0 == TokenNetwork::ChannelClosed::SIGNATURE_HASH {
             let Ok(e) =
                 TokenNetwork::ChannelClosed::decode_raw_log(log.topics.iter().copied(), &log.data)
             else {
@@ -628,6 +641,55 @@ impl Participant {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A channel opened with this node during the run (by a payer that opens channels on first
+    /// use): the node starts tracking it with no deposit of its own.
+    fn on_opened(&mut self, ctx: &mut Ctx, e: TokenNetwork::ChannelOpened) {
+        let me = ctx.address();
+        let partner_address = if e.participant1 == me {
+            e.participant2
+        } else if e.participant2 == me {
+            e.participant1
+        } else {
+            return;
+        };
+        let id = e.channel_identifier.to::<u64>();
+        if self.channels.iter().any(|c| c.id == id) {
+            return;
+        }
+        let ids: Vec<ActorId> = ctx.actors().collect();
+        let Some(partner) = ids
+            .into_iter()
+            .find(|a| ctx.actor_address(*a) == partner_address)
+        else {
+            return;
+        };
+        self.channels
+            .push(Chan::new(id, partner, partner_address, U256::ZERO));
+        self.persist(me);
+    }
+
+    /// A proof for a channel this node has not seen opened (it missed the log): the channel is
+    /// tracked if the chain says it is the live channel with the sender.
+    fn learn_channel(&mut self, ctx: &mut Ctx, id: u64, from: ActorId) {
+        let (chain, tn) = self.chain();
+        let partner_address = ctx.actor_address(from);
+        let live = ctx
+            .view(
+                chain,
+                tn,
+                &TokenNetwork::getChannelIdentifierCall {
+                    participant: ctx.address(),
+                    partner: partner_address,
+                },
+            )
+            .unwrap_or_default();
+        if live == U256::from(id) && id != 0 {
+            self.channels
+                .push(Chan::new(id, from, partner_address, U256::ZERO));
+            self.persist(ctx.address());
         }
     }
 
@@ -705,6 +767,11 @@ impl Actor for Participant {
             chain,
             Some(tn),
             Some(TokenNetwork::ChannelClosed::SIGNATURE_HASH),
+        );
+        ctx.subscribe(
+            chain,
+            Some(tn),
+            Some(TokenNetwork::ChannelOpened::SIGNATURE_HASH),
         );
         ctx.subscribe(
             chain,
