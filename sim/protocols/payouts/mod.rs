@@ -14,6 +14,8 @@ pub mod features;
 mod invariants;
 pub mod obligations;
 pub mod raiden_method;
+#[cfg(test)]
+mod raiden_tests;
 
 use super::{ActorParams, Protocol, ProtocolConfig, Setup};
 use crate::chain::ChainIdx;

@@ -565,13 +565,7 @@ impl Participant {
             return;
         };
         let me = ctx.address();
-        if topic0 == TokenNetwork::ChannelOpened::SIGNATURE_HASH {
-            if let Ok(e) =
-                TokenNetwork::ChannelOpened::decode_raw_log(log.topics.iter().copied(), &log.data)
-            {
-                self.on_opened(ctx, e);
-            }
-        } else if topic0 == TokenNetwork::ChannelClosed::SIGNATURE_HASH {
+        if topic0 == TokenNetwork::ChannelClosed::SIGNATURE_HASH {
             let Ok(e) =
                 TokenNetwork::ChannelClosed::decode_raw_log(log.topics.iter().copied(), &log.data)
             else {
@@ -644,35 +638,9 @@ impl Participant {
         }
     }
 
-    /// A channel opened with this node during the run (by a payer that opens channels on first
-    /// use): the node starts tracking it with no deposit of its own.
-    fn on_opened(&mut self, ctx: &mut Ctx, e: TokenNetwork::ChannelOpened) {
-        let me = ctx.address();
-        let partner_address = if e.participant1 == me {
-            e.participant2
-        } else if e.participant2 == me {
-            e.participant1
-        } else {
-            return;
-        };
-        let id = e.channel_identifier.to::<u64>();
-        if self.channels.iter().any(|c| c.id == id) {
-            return;
-        }
-        let ids: Vec<ActorId> = ctx.actors().collect();
-        let Some(partner) = ids
-            .into_iter()
-            .find(|a| ctx.actor_address(*a) == partner_address)
-        else {
-            return;
-        };
-        self.channels
-            .push(Chan::new(id, partner, partner_address, U256::ZERO));
-        self.persist(me);
-    }
-
-    /// A proof for a channel this node has not seen opened (it missed the log): the channel is
-    /// tracked if the chain says it is the live channel with the sender.
+    /// A proof for a channel opened during the run (by a payer that opens channels on first
+    /// use): the node tracks it, with no deposit of its own, if the chain says it is the live
+    /// channel with the sender.
     fn learn_channel(&mut self, ctx: &mut Ctx, id: u64, from: ActorId) {
         let (chain, tn) = self.chain();
         let partner_address = ctx.actor_address(from);
@@ -768,11 +736,7 @@ impl Actor for Participant {
             Some(tn),
             Some(TokenNetwork::ChannelClosed::SIGNATURE_HASH),
         );
-        ctx.subscribe(
-            chain,
-            Some(tn),
-            Some(TokenNetwork::ChannelOpened::SIGNATURE_HASH),
-        );
+
         ctx.subscribe(
             chain,
             Some(msc),
