@@ -17,15 +17,16 @@ pub const METHODS: &[&str] = &["zksync", "raiden"];
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayoutsConfig {
-    /// The layer-1 chain: payout token, per-row or batch transfers, the rollup bridge.
+    /// The layer-1 chain: payout token, per-row or batch transfers, the rollup bridge (and the
+    /// Raiden module's chain when `raiden` is preferred).
     pub chain: Located<String>,
     /// The l2 chain of the `zksync` method (needed when `zksync` is preferred).
     #[serde(default)]
     pub l2: Option<Located<String>>,
     /// Length of one payout period; period `p` covers `[(p-1)·period, p·period)`.
     pub period: Located<Dur>,
-    /// Method preference order, e.g. `[zksync]`; a row goes to the first method its wallet
-    /// features contain, to `l1` if none.
+    /// Method preference order, e.g. `[zksync, raiden]`; a row goes to the first method its
+    /// wallet features contain, to `l1` if none.
     #[serde(default)]
     pub prefer: Vec<Located<String>>,
     /// Denied wallets (export restrictions): their rows are held and carried over until cleared.
@@ -435,5 +436,14 @@ actors:
         assert_eq!(err.loc.map(|l| l.line), Some(14));
         let l1 = scenario("      - { payee: alice }", "[l1]");
         assert!(load_str(&l1, "s.yaml").is_err());
+        let raiden = scenario("      - { payee: alice }", "[raiden]");
+        load_str(&raiden, "s.yaml").expect("raiden is a payout method");
+        let empty_deposit = scenario(
+            "      - { payee: alice }",
+            "[raiden]\n    raiden: { deposit_periods: 0 }",
+        );
+        let err = load_str(&empty_deposit, "s.yaml").expect_err("no deposit");
+        assert!(err.message.contains("deposit_periods"), "{err}");
+        assert_eq!(err.loc.map(|l| l.line), Some(13));
     }
 }

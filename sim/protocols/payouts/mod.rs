@@ -1,7 +1,8 @@
 //! The payouts pipeline (spec `payouts.md`): what the protocol modules owe becomes invoices at the
 //! end of every payout period; an accountant splits them into one payout batch per method by the
 //! payees' wallet features; the payer executes each method through the simulated chains (`l1`
-//! transfers, `zksync` over a bridge and one l2 batch); receipts say how each payout was paid.
+//! transfers, `zksync` over a bridge and one l2 batch, `raiden` balance proofs over channels of
+//! the Raiden module); receipts say how each payout was paid.
 //! Invoices, payout CSVs and receipts are derived from the trace alone, so `crucible verify`
 //! (alias `crucible payouts verify`) reproduces them byte for byte.
 
