@@ -9,6 +9,8 @@ use crate::engine::ctx::CallError;
 use crate::trace::ContractInfo;
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolCall;
+use std::any::Any;
+use std::rc::Rc;
 
 /// A protocol's handle on the world during set-up.
 pub struct Genesis<'a> {
@@ -16,6 +18,8 @@ pub struct Genesis<'a> {
     pub(crate) seeds: SeedTree,
     pub(crate) protocol: &'a str,
     pub(crate) contracts: &'a mut Vec<ContractInfo>,
+    /// Names and shared states of the protocols set up before this one (declaration order).
+    pub(crate) earlier: (&'a [String], &'a [Rc<dyn Any>]),
 }
 
 impl<'a> Genesis<'a> {
@@ -99,6 +103,16 @@ impl<'a> Genesis<'a> {
     /// Credits native currency.
     pub fn fund(&mut self, chain: ChainIdx, who: Address, wei: U256) {
         self.core.chains[chain.0 as usize].chain.fund(who, wei);
+    }
+
+    /// The shared state of protocol `name` if it was set up before this one (protocols set up
+    /// in declaration order), for a protocol that builds on another one's contracts and actors.
+    pub fn shared_state(&self, name: &str) -> Option<Rc<dyn Any>> {
+        let (names, shared) = self.earlier;
+        names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| shared[i].clone())
     }
 
     /// Every actor as (id, name, kind, address), in declaration order.

@@ -537,12 +537,14 @@ impl World {
         let mut shared = Vec::new();
         let mut checks = Vec::new();
         let mut finishers = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         for p in &scenario.protocols {
             let mut genesis = Genesis {
                 core: &mut core,
                 seeds,
                 protocol: &p.name,
                 contracts: &mut contracts,
+                earlier: (&names, &shared),
             };
             let setup = p
                 .config
@@ -552,6 +554,7 @@ impl World {
                     message,
                 })?;
             shared.push(setup.shared);
+            names.push(p.name.clone());
             for invariant in setup.invariants {
                 let outcome = CheckOutcome {
                     name: invariant.name().to_string(),

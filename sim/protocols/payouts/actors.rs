@@ -218,6 +218,9 @@ impl Payer {
             match method.as_str() {
                 L1 => self.pay_l1(ctx, period, rows, mode),
                 "zksync" => self.fund_zksync(ctx, period, rows),
+                super::raiden_method::RAIDEN => {
+                    super::raiden_method::pay(&self.book, ctx, period, rows)
+                }
                 other => ctx.note(format!("period {period}: no executor for method `{other}`")),
             }
         }
@@ -337,6 +340,9 @@ impl Payer {
         chain: crate::chain::ChainIdx,
         receipt: &crate::chain::Receipt,
     ) {
+        if super::raiden_method::on_receipt(&self.book, ctx, receipt) {
+            return;
+        }
         let Some(f) = self.inflight.remove(&receipt.tx) else {
             return;
         };
@@ -436,11 +442,31 @@ impl Actor for Payer {
         }
         let pm = self.period_ms();
         ctx.set_timer_at(SimTime(pm), CLOSE_PERIOD);
+        let close_at = {
+            let b = self.book.borrow();
+            b.raiden.as_ref().and(b.cfg.raiden.close_at)
+        };
+        if let Some(at) = close_at {
+            ctx.set_timer_at(
+                SimTime(at.as_ms()),
+                super::raiden_method::CLOSE_CHANNELS_TAG,
+            );
+        }
     }
 
     fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
         match event {
             Event::Timer { tag: CLOSE_PERIOD } => self.close(ctx),
+            Event::Timer {
+                tag: super::raiden_method::CLOSE_CHANNELS_TAG,
+            } => super::raiden_method::close_all(&self.book, ctx),
+            Event::Timer { tag } if *tag >= super::raiden_method::SETTLE_TAG_BASE => {
+                super::raiden_method::settle(
+                    &self.book,
+                    ctx,
+                    tag - super::raiden_method::SETTLE_TAG_BASE,
+                )
+            }
             Event::Log { chain, log, .. } => {
                 if log.topics.first() == Some(&L2Gateway::DepositFinalized::SIGNATURE_HASH) {
                     if let Some(ev) = decode::<L2Gateway::DepositFinalized>(log) {

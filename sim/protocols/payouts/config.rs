@@ -11,21 +11,22 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Payout methods this pipeline can execute (besides the `l1` fallback).
-pub const METHODS: &[&str] = &["zksync"];
+pub const METHODS: &[&str] = &["zksync", "raiden"];
 
 /// Parameters under `protocols.payouts`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayoutsConfig {
-    /// The layer-1 chain: payout token, per-row or batch transfers, the rollup bridge.
+    /// The layer-1 chain: payout token, per-row or batch transfers, the rollup bridge (and the
+    /// Raiden module's chain when `raiden` is preferred).
     pub chain: Located<String>,
     /// The l2 chain of the `zksync` method (needed when `zksync` is preferred).
     #[serde(default)]
     pub l2: Option<Located<String>>,
     /// Length of one payout period; period `p` covers `[(p-1)·period, p·period)`.
     pub period: Located<Dur>,
-    /// Method preference order, e.g. `[zksync]`; a row goes to the first method its wallet
-    /// features contain, to `l1` if none.
+    /// Method preference order, e.g. `[zksync, raiden]`; a row goes to the first method its
+    /// wallet features contain, to `l1` if none.
     #[serde(default)]
     pub prefer: Vec<Located<String>>,
     /// Denied wallets (export restrictions): their rows are held and carried over until cleared.
@@ -41,6 +42,9 @@ pub struct PayoutsConfig {
     /// Settings of the `zksync` method.
     #[serde(default)]
     pub zksync: ZksyncParams,
+    /// Settings of the `raiden` method.
+    #[serde(default)]
+    pub raiden: RaidenParams,
     /// Price of the native currency in payout tokens (to state gas costs in the payout token).
     #[serde(default = "default_price")]
     pub token_per_eth: u64,
@@ -111,6 +115,42 @@ impl Default for ZksyncParams {
             data_gas_per_byte: default_data_gas(),
         }
     }
+}
+
+/// Settings of the `raiden` method: the payer pays over payer→payee channels of the Raiden
+/// module's token network, opened on first use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RaidenParams {
+    /// Deposit sizing: when a payout does not fit the channel, the payer raises its deposit to
+    /// what it has transferred plus this many times the amount now owed on the channel.
+    #[serde(default = "default_deposit_periods")]
+    pub deposit_periods: Located<u32>,
+    /// The payer closes every channel it has at this time (to recover the unspent deposit),
+    /// with no proof of the payee's (its own slot stays empty): each payee must put the
+    /// payer's newest proof on chain, itself or through a monitoring service.
+    #[serde(default)]
+    pub close_at: Option<Dur>,
+    /// The payer settles its closed channels once the settle window has passed.
+    #[serde(default = "default_true")]
+    pub settle: bool,
+}
+
+impl Default for RaidenParams {
+    fn default() -> Self {
+        RaidenParams {
+            deposit_periods: default_deposit_periods(),
+            close_at: None,
+            settle: true,
+        }
+    }
+}
+
+fn default_deposit_periods() -> Located<u32> {
+    Located::new(Default::default(), 4)
+}
+fn default_true() -> bool {
+    true
 }
 
 fn default_bridge_delay() -> DurRange {
@@ -202,6 +242,12 @@ impl PayoutsConfig {
                 Some(l) => err.or_at(l),
                 None => err,
             });
+        }
+        if self.raiden.deposit_periods.value == 0 {
+            return Err(ScenarioError::at(
+                self.raiden.deposit_periods.loc,
+                "raiden.deposit_periods must be at least 1 (the deposit covers that many payouts)",
+            ));
         }
         if let Some(l2) = &self.l2 {
             if l2.value == self.chain.value {
@@ -390,5 +436,14 @@ actors:
         assert_eq!(err.loc.map(|l| l.line), Some(14));
         let l1 = scenario("      - { payee: alice }", "[l1]");
         assert!(load_str(&l1, "s.yaml").is_err());
+        let raiden = scenario("      - { payee: alice }", "[raiden]");
+        load_str(&raiden, "s.yaml").expect("raiden is a payout method");
+        let empty_deposit = scenario(
+            "      - { payee: alice }",
+            "[raiden]\n    raiden: { deposit_periods: 0 }",
+        );
+        let err = load_str(&empty_deposit, "s.yaml").expect_err("no deposit");
+        assert!(err.message.contains("deposit_periods"), "{err}");
+        assert_eq!(err.loc.map(|l| l.line), Some(13));
     }
 }

@@ -9,7 +9,9 @@ use super::actors::period_of;
 use super::bindings::{L2Gateway, Token};
 use super::config::{ActorRow, Payee, PayoutsConfig};
 use super::obligations::{self, LogView, Obligation};
+use super::raiden_method::{channel_opened, RAIDEN};
 use crate::derived::{DerivedFile, RunTrace};
+use crate::protocols::raiden::BALANCE_PROOF_TOPIC;
 use crate::trace::{Outcome, Record};
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
@@ -100,8 +102,32 @@ pub fn replay(cfg: &PayoutsConfig, run: &RunTrace) -> Result<Derived, String> {
     let mut zk_fifo: VecDeque<u32> = VecDeque::new();
     let mut succeeded: BTreeSet<B256> = BTreeSet::new();
     let mut transfers: Vec<(B256, u16, Address, Address, U256, Address)> = Vec::new();
+    let tn = contract("raiden.TokenNetwork");
+    // Raiden: channels the payer opened (wallet → ids in order, with the time), its balance
+    // proofs (message id, time, wallet) and the messages delivered.
+    let mut opened: BTreeMap<Address, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut proofs: Vec<(u64, u64, Address)> = Vec::new();
+    let mut delivered: BTreeSet<u64> = BTreeSet::new();
     for r in &run.records {
         match r {
+            Record::MsgSent {
+                t,
+                id,
+                from,
+                to,
+                topic,
+                ..
+            } if *from == payer_idx && topic == BALANCE_PROOF_TOPIC => {
+                let wallet = h
+                    .actors
+                    .get(*to as usize)
+                    .map(|a| a.address)
+                    .ok_or("a balance proof to an unknown actor")?;
+                proofs.push((*id, *t, wallet));
+            }
+            Record::MsgDelivered { id, .. } => {
+                delivered.insert(*id);
+            }
             Record::Timer { t, actor, tag } if *actor == payer_idx && *tag == CLOSE_TAG => {
                 closes.push(((*t / pm) as u32, *t));
             }
@@ -122,6 +148,16 @@ pub fn replay(cfg: &PayoutsConfig, run: &RunTrace) -> Result<Derived, String> {
                 let found = obligations::from_log(&sources, *chain, &view);
                 if !found.is_empty() {
                     pending.entry(period_of(*t, pm)).or_default().extend(found);
+                }
+                if tn == Some((*chain, *address)) {
+                    if let Some(e) = channel_opened(*address, topics, data) {
+                        if e.participant1 == payer {
+                            opened
+                                .entry(e.participant2)
+                                .or_default()
+                                .push((*t, e.channel_identifier.to::<u64>()));
+                        }
+                    }
                 }
                 let topic0 = topics.first();
                 if gateway == Some((*chain, *address))
@@ -192,12 +228,57 @@ pub fn replay(cfg: &PayoutsConfig, run: &RunTrace) -> Result<Derived, String> {
             receipt: format!("{method}:{tx:#x}"),
         });
     }
+    receipts.extend(raiden_receipts(&plans, &opened, &proofs, &delivered)?);
     receipts.sort();
     Ok(Derived {
         invoices,
         plans,
         receipts,
     })
+}
+
+/// The `raiden` receipts: the payer pays each wallet's raiden payouts in period order, one
+/// balance proof each, on the channel it last opened with the wallet, nonces counting from 1 per
+/// channel; a payout is paid when its proof was delivered to the wallet's node.
+fn raiden_receipts(
+    plans: &[Plan],
+    opened: &BTreeMap<Address, Vec<(u64, u64)>>,
+    proofs: &[(u64, u64, Address)],
+    delivered: &BTreeSet<u64>,
+) -> Result<Vec<ReceiptRow>, String> {
+    let mut queues: BTreeMap<Address, VecDeque<(u32, U256)>> = BTreeMap::new();
+    for plan in plans {
+        if let Some(rows) = plan.payouts.get(RAIDEN) {
+            for (w, a) in rows {
+                queues.entry(*w).or_default().push_back((plan.period, *a));
+            }
+        }
+    }
+    let mut nonces: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (msg, t, wallet) in proofs {
+        let (period, amount) = queues
+            .get_mut(wallet)
+            .and_then(|q| q.pop_front())
+            .ok_or_else(|| format!("balance proof {msg} to {wallet:#x} pays no planned payout"))?;
+        let channel = opened
+            .get(wallet)
+            .and_then(|list| list.iter().rev().find(|(at, _)| at <= t))
+            .map(|(_, id)| *id)
+            .ok_or_else(|| format!("balance proof {msg} to {wallet:#x} before any channel"))?;
+        let nonce = nonces.entry(channel).or_default();
+        *nonce += 1;
+        if delivered.contains(msg) {
+            out.push(ReceiptRow {
+                period,
+                wallet: *wallet,
+                method: RAIDEN.to_string(),
+                amount,
+                receipt: format!("{RAIDEN}:{channel}:{nonce}"),
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn decode<E: SolEvent>(address: Address, topics: &[B256], data: &[u8]) -> Option<E> {

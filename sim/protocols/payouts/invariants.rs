@@ -3,8 +3,10 @@
 
 use super::accountant::L1;
 use super::bindings::Token;
+use super::raiden_method::RAIDEN;
 use super::Shared;
 use crate::check::{Invariant, Probe};
+use crate::protocols::raiden::TokenNetwork;
 use crate::trace::CheckKind;
 use alloy_primitives::{Address, U256};
 use std::collections::BTreeMap;
@@ -35,6 +37,7 @@ impl Invariant for NoDoublePayment {
         CheckKind::Always
     }
     fn check(&mut self, _probe: &mut Probe) -> Result<(), String> {
+        self.book.borrow_mut().sync_raiden();
         let b = self.book.borrow();
         let count: usize = b.confirmed.values().map(|v| v.len()).sum();
         if count == self.seen {
@@ -68,6 +71,7 @@ impl Invariant for OwedPaidHeld {
         CheckKind::Eventually
     }
     fn check(&mut self, _probe: &mut Probe) -> Result<(), String> {
+        self.book.borrow_mut().sync_raiden();
         let b = self.book.borrow();
         for plan in &b.plans {
             let mut owed: BTreeMap<&str, U256> = BTreeMap::new();
@@ -100,7 +104,9 @@ impl Invariant for OwedPaidHeld {
 }
 
 /// The payout token balance of every paid wallet, on l1 and on the l2, equals the sum of its
-/// confirmed payouts there (wallets receive the payout token only from the payer).
+/// confirmed payouts there (wallets receive the payout token only from the payer); a raiden
+/// wallet's accepted payouts equal what its node holds off-chain, and each channel still open
+/// holds a payer deposit that covers them.
 struct ReceiptsMatchChain {
     book: Shared,
 }
@@ -113,14 +119,19 @@ impl Invariant for ReceiptsMatchChain {
         CheckKind::Eventually
     }
     fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
+        self.book.borrow_mut().sync_raiden();
         let (l1, token, l2, l2_token, sums) = {
             let b = self.book.borrow();
             let mut sums: BTreeMap<(bool, Address), U256> = BTreeMap::new();
             for ((_, m, w), v) in &b.confirmed {
+                if m == RAIDEN {
+                    continue;
+                }
                 *sums.entry((m != L1, *w)).or_default() += v.iter().copied().sum::<U256>();
             }
             (b.l1, b.token, b.l2, b.l2_token, sums)
         };
+        raiden_receipts(&self.book, probe)?;
         for ((on_l2, w), want) in sums {
             let (chain, t) = if on_l2 {
                 match (l2, l2_token) {
@@ -142,4 +153,51 @@ impl Invariant for ReceiptsMatchChain {
         }
         Ok(())
     }
+}
+
+/// The `raiden` receipts against the off-chain and on-chain state: per wallet, the accepted
+/// payouts sum to the transferred amount of the newest payer proof its node holds, and each of
+/// the payer's open channels holds a deposit of at least what the payer has transferred on it.
+fn raiden_receipts(book: &Shared, probe: &mut Probe) -> Result<(), String> {
+    let b = book.borrow();
+    let Some(link) = b.raiden.as_ref() else {
+        return Ok(());
+    };
+    for (w, pos) in b.raiden_positions() {
+        let confirmed: U256 = b
+            .confirmed
+            .iter()
+            .filter(|((_, m, wallet), _)| m == RAIDEN && *wallet == w)
+            .flat_map(|(_, v)| v.iter().copied())
+            .sum();
+        if confirmed != pos.accepted || pos.held != pos.accepted {
+            return Err(format!(
+                "raiden wallet {w:#x}: receipts say {confirmed}, accepted proofs {}, its node holds {}",
+                pos.accepted, pos.held
+            ));
+        }
+    }
+    for (w, lane) in &b.raiden_book.lanes {
+        let Some(id) = lane.channel.filter(|_| !lane.closed) else {
+            continue;
+        };
+        let info = probe
+            .view(
+                link.chain,
+                link.tn,
+                &TokenNetwork::getChannelParticipantInfoCall {
+                    channel_identifier: U256::from(id),
+                    participant: b.payer,
+                    partner: *w,
+                },
+            )
+            .map_err(|e| format!("getChannelParticipantInfo: {e}"))?;
+        if info.deposit < lane.transferred {
+            return Err(format!(
+                "raiden channel {id} to {w:#x}: payer deposit {} < transferred {}",
+                info.deposit, lane.transferred
+            ));
+        }
+    }
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! The payouts pipeline (spec `payouts.md`): what the protocol modules owe becomes invoices at the
 //! end of every payout period; an accountant splits them into one payout batch per method by the
 //! payees' wallet features; the payer executes each method through the simulated chains (`l1`
-//! transfers, `zksync` over a bridge and one l2 batch); receipts say how each payout was paid.
+//! transfers, `zksync` over a bridge and one l2 batch, `raiden` balance proofs over channels of
+//! the Raiden module); receipts say how each payout was paid.
 //! Invoices, payout CSVs and receipts are derived from the trace alone, so `crucible verify`
 //! (alias `crucible payouts verify`) reproduces them byte for byte.
 
@@ -13,6 +14,9 @@ pub mod derive;
 pub mod features;
 mod invariants;
 pub mod obligations;
+pub mod raiden_method;
+#[cfg(test)]
+mod raiden_tests;
 
 use super::{ActorParams, Protocol, ProtocolConfig, Setup};
 use crate::chain::ChainIdx;
@@ -50,7 +54,7 @@ impl Protocol for PayoutsProtocol {
         "payouts"
     }
     fn about(&self) -> &'static str {
-        "payouts pipeline: wallet features, accountant, l1 and zksync payout batches, receipts"
+        "payouts pipeline: wallet features, accountant, l1, zksync and raiden payouts, receipts"
     }
     fn parse(&self, params: &Node) -> Result<Box<dyn ProtocolConfig>, ScenarioError> {
         let c = from_node::<PayoutsConfig>(params)?;
@@ -117,6 +121,10 @@ pub struct Book {
     pub stats: BTreeMap<(String, u32), MethodStats>,
     /// Payer transactions that reverted.
     pub reverted: u64,
+    /// The Raiden module's network, when `raiden` is preferred.
+    pub raiden: Option<raiden_method::Link>,
+    /// Channels, proofs and transactions of the `raiden` method.
+    pub raiden_book: raiden_method::RaidenBook,
 }
 
 impl Book {
@@ -263,6 +271,11 @@ impl ProtocolConfig for PayoutsConfig {
             gateway = Some(gw);
         }
         let payees = self.resolve_payees(&actors)?;
+        let raiden = if self.prefers(raiden_method::RAIDEN) {
+            Some(raiden_method::link(g, self, l1, payer, &payees)?)
+        } else {
+            None
+        };
         let book = Book {
             cfg: self.clone(),
             l1,
@@ -279,13 +292,18 @@ impl ProtocolConfig for PayoutsConfig {
             confirmed: BTreeMap::new(),
             stats: BTreeMap::new(),
             reverted: 0,
+            raiden,
+            raiden_book: Default::default(),
         };
         let shared: Shared = Rc::new(RefCell::new(book));
         let view = shared.clone();
         Ok(Setup {
             shared: shared.clone(),
             invariants: invariants::all(&shared),
-            metrics: Box::new(move |_probe| metrics(&view.borrow())),
+            metrics: Box::new(move |_probe| {
+                view.borrow_mut().sync_raiden();
+                metrics(&view.borrow())
+            }),
         })
     }
 }
@@ -385,6 +403,55 @@ fn metrics(b: &Book) -> Vec<(String, Value)> {
         .last()
         .map(|p| p.held.iter().map(|r| r.owed).sum())
         .unwrap_or_default();
+    if b.raiden.is_some() {
+        let pos = b.raiden_positions();
+        let sum =
+            |f: fn(&raiden_method::RaidenPosition) -> U256| -> U256 { pos.values().map(f).sum() };
+        let opened: usize = b.raiden_book.lanes.values().map(|l| l.channels.len()).sum();
+        out.push((
+            "payouts.raiden.channels_opened".into(),
+            Value::Int(opened as i128),
+        ));
+        out.push((
+            "payouts.raiden.proofs_sent".into(),
+            Value::Int(b.raiden_book.sent.len() as i128),
+        ));
+        out.push((
+            "payouts.raiden.held_by_payees_tokens".into(),
+            Value::Real(tokens(sum(|p| p.held))),
+        ));
+        out.push((
+            "payouts.raiden.settled_channels".into(),
+            Value::Int(pos.values().map(|p| p.settled_channels as i128).sum()),
+        ));
+        out.push((
+            "payouts.raiden.settled_tokens".into(),
+            Value::Real(tokens(sum(|p| p.settled))),
+        ));
+        let lost: U256 = pos
+            .values()
+            .map(|p| p.transferred_settled.saturating_sub(p.settled))
+            .sum();
+        out.push((
+            "payouts.raiden.lost_tokens".into(),
+            Value::Real(tokens(lost)),
+        ));
+        let cs = &b.raiden_book.close_settle;
+        if cs.txs > 0 {
+            out.push((
+                "payouts.raiden.close_settle_txs".into(),
+                Value::Int(cs.txs as i128),
+            ));
+            out.push((
+                "payouts.raiden.close_settle_gas".into(),
+                Value::Int(cs.gas as i128),
+            ));
+            out.push((
+                "payouts.raiden.close_settle_cost_tokens".into(),
+                Value::Real(tokens(cs.cost_wei) * price),
+            ));
+        }
+    }
     out.push(("payouts.periods".into(), Value::Int(b.plans.len() as i128)));
     out.push((
         "payouts.owed_tokens".into(),

@@ -204,6 +204,9 @@ impl Participant {
         let grief = self.grief();
         let monitoring = self.p.monitoring;
         let id = bp.channel_identifier.to::<u64>();
+        if !self.channels.iter().any(|c| c.id == id) {
+            self.learn_channel(ctx, id, from);
+        }
         let Some(ch) = self.channels.iter_mut().find(|c| c.id == id) else {
             return;
         };
@@ -218,6 +221,10 @@ impl Participant {
         let n = ch.received.len();
         let older = (n >= 2).then(|| ch.received[n - 2].clone());
         self.persist(me);
+        self.s
+            .borrow_mut()
+            .received_at
+            .insert((id, me, bp.nonce), ctx.now().ms());
         self.s.borrow_mut().held.insert(
             (id, me),
             Held {
@@ -631,6 +638,29 @@ impl Participant {
         }
     }
 
+    /// A proof for a channel opened during the run (by a payer that opens channels on first
+    /// use): the node tracks it, with no deposit of its own, if the chain says it is the live
+    /// channel with the sender.
+    fn learn_channel(&mut self, ctx: &mut Ctx, id: u64, from: ActorId) {
+        let (chain, tn) = self.chain();
+        let partner_address = ctx.actor_address(from);
+        let live = ctx
+            .view(
+                chain,
+                tn,
+                &TokenNetwork::getChannelIdentifierCall {
+                    participant: ctx.address(),
+                    partner: partner_address,
+                },
+            )
+            .unwrap_or_default();
+        if live == U256::from(id) && id != 0 {
+            self.channels
+                .push(Chan::new(id, from, partner_address, U256::ZERO));
+            self.persist(ctx.address());
+        }
+    }
+
     /// After an offline spell: catch up with channels closed meanwhile.
     fn catch_up(&mut self, ctx: &mut Ctx) {
         let (chain, tn) = self.chain();
@@ -706,6 +736,7 @@ impl Actor for Participant {
             Some(tn),
             Some(TokenNetwork::ChannelClosed::SIGNATURE_HASH),
         );
+
         ctx.subscribe(
             chain,
             Some(msc),

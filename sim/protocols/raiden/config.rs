@@ -640,6 +640,7 @@ impl ProtocolConfig for RaidenConfig {
             },
         );
         state.token = token;
+        state.minter = deployer;
         state.tn = tn;
         state.tn_registry = tn_registry;
         state.service_registry = service_registry;

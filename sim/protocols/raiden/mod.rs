@@ -22,6 +22,7 @@ pub mod query;
 pub mod settlement;
 pub mod slot;
 
+pub use actors::BALANCE_PROOF_TOPIC;
 pub use config::{Defect, GriefKind, MonitorParams, ParticipantParams, RaidenConfig, TimeMode};
 pub use observe::{ChannelRecord, RaidenState, Shared};
 

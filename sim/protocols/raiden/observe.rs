@@ -248,6 +248,11 @@ pub struct RaidenState {
     pub service_requests:
         BTreeMap<Address, BTreeMap<(u64, Address), super::messages::MonitorRequestMsg>>,
     last_ingested: Option<u64>,
+    /// The account that minted the token network's token at genesis (the Raiden deployer); a
+    /// protocol that builds on this one funds its own actors through it.
+    pub minter: Address,
+    /// When each participant accepted a partner proof: (channel, holder, nonce) → ms.
+    pub received_at: BTreeMap<(u64, Address, U256), u64>,
 }
 
 impl RaidenState {
@@ -295,6 +300,8 @@ impl RaidenState {
             registrations: BTreeMap::new(),
             overcommitment_peak: BTreeMap::new(),
             last_ingested: None,
+            minter: Address::ZERO,
+            received_at: BTreeMap::new(),
         }
     }
 
@@ -559,7 +566,28 @@ impl RaidenState {
         };
         let t_ms = header.time.ms();
         if log.address == self.tn {
-            if topic0 == TokenNetwork::ChannelClosed::SIGNATURE_HASH {
+            if topic0 == TokenNetwork::ChannelOpened::SIGNATURE_HASH {
+                if let Ok(e) = TokenNetwork::ChannelOpened::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) {
+                    self.on_open(e);
+                }
+            } else if topic0 == TokenNetwork::ChannelNewDeposit::SIGNATURE_HASH {
+                if let Ok(e) = TokenNetwork::ChannelNewDeposit::decode_raw_log(
+                    log.topics.iter().copied(),
+                    &log.data,
+                ) {
+                    let id = e.channel_identifier.to::<u64>();
+                    if let Some(ch) = self.channels.get_mut(&id) {
+                        for p in [&mut ch.a, &mut ch.b] {
+                            if p.address == e.participant {
+                                p.deposit = e.total_deposit;
+                            }
+                        }
+                    }
+                }
+            } else if topic0 == TokenNetwork::ChannelClosed::SIGNATURE_HASH {
                 let Ok(e) = TokenNetwork::ChannelClosed::decode_raw_log(
                     log.topics.iter().copied(),
                     &log.data,
@@ -630,6 +658,19 @@ impl RaidenState {
                 };
                 self.on_claim(clock, e);
             }
+        }
+    }
+
+    /// A channel opened during the run (genesis channels are recorded at set-up) between two
+    /// known actors: a Raiden participant and, say, the payouts pipeline's payer.
+    fn on_open(&mut self, e: TokenNetwork::ChannelOpened) {
+        let id = e.channel_identifier.to::<u64>();
+        if self.channels.contains_key(&id) {
+            return;
+        }
+        let party = |a: Address| self.actors.get(&a).map(|x| (x.id, a, U256::ZERO));
+        if let (Some(a), Some(b)) = (party(e.participant1), party(e.participant2)) {
+            self.channels.insert(id, ChannelRecord::new(id, a, b));
         }
     }
 
