@@ -2,7 +2,9 @@
 //! in a few simulated minutes: one honest proposer, two or three honest defenders (some lazy:
 //! acting every few blocks, or joining late), and one or two evil proposers with random
 //! divergence points (block and machine step), posted as first or second child, some stalling,
-//! some griefing the timer caches. Challenge and confirmation periods are drawn above the
+//! some griefing the timer caches, some sniping merges; a second adversary may instead be a
+//! copycat (or the timer front-running griefer) or a sybil account (frenemy refinements or a
+//! wrong block-level sibling), so the actor count stays the same. Challenge and confirmation periods are drawn above the
 //! profile's 40 blocks so the sizing rule holds for the slowest drawn defender and staller; one
 //! case in four plays two big-step levels.
 
@@ -82,38 +84,145 @@ impl FuzzSpace for BoldSpace {
             });
         }
         for i in 0..evils {
-            let first = d.chance(0.3);
-            let staller = d.chance(0.3);
-            let griefer = d.chance(0.3);
-            actors.push(ActorCase {
-                kind: "bold.evil_proposer".into(),
-                name: format!("mallory{i}"),
-                params: vec![
-                    (
-                        "assertion".into(),
-                        Knob::int(d.int(1, assertions) as u128, 1),
-                    ),
-                    ("block".into(), Knob::int(d.int(1, BLOCK_HEIGHT) as u128, 1)),
-                    (
-                        "step".into(),
-                        Knob::int(d.int(0, STEPS_PER_BLOCK - 1) as u128, 0),
-                    ),
-                    (
-                        "position".into(),
-                        Knob::text(if first { "first" } else { "second" }),
-                    ),
-                    (
-                        "every".into(),
-                        Knob::int(if staller { d.int(2, 8) } else { 1 } as u128, 1),
-                    ),
-                    (
-                        "grief_every".into(),
-                        Knob::int(if griefer { d.int(1, 5) } else { 0 } as u128, 0),
-                    ),
-                    ("start".into(), Knob::int(d.int(0, 5) as u128, 0)),
-                ],
-            });
+            actors.push(self.evil(d, i, assertions));
+        }
+        // Drawn after every earlier knob, so those stay what they were before these kinds
+        // joined the space: some evil proposers snipe merges, and a second adversary may be
+        // any other adversary of spec §6 instead.
+        let first_evil = actors.len() - evils;
+        for a in actors[first_evil..].iter_mut() {
+            let sniper = d.chance(0.25);
+            a.params
+                .push(("snipe".into(), Knob::text(sniper.to_string())));
+        }
+        if evils == 2 {
+            let kind = d.pick(5);
+            let start = ("start".to_string(), Knob::int(d.int(0, 5) as u128, 0));
+            let other = match kind {
+                1 | 2 => Some(ActorCase {
+                    kind: "bold.copycat".into(),
+                    name: "copycat1".into(),
+                    params: vec![
+                        // The timer front-running griefer copies timer updates only.
+                        (
+                            "only_timer_updates".into(),
+                            Knob::text((kind == 2).to_string()),
+                        ),
+                        start,
+                    ],
+                }),
+                3 | 4 => Some(ActorCase {
+                    kind: "bold.sybil".into(),
+                    name: "sybil1".into(),
+                    params: vec![
+                        // Frenemy refinements at the one-step forks, or a wrong block-level
+                        // sibling.
+                        ("siblings".into(), Knob::text((kind == 4).to_string())),
+                        (
+                            "assertion".into(),
+                            Knob::int(d.int(1, assertions) as u128, 1),
+                        ),
+                        start,
+                    ],
+                }),
+                _ => None,
+            };
+            if let Some(o) = other {
+                *actors.last_mut().expect("two evil proposers") = o;
+            }
         }
         ProtocolCase { params, actors }
+    }
+}
+
+impl BoldSpace {
+    /// An evil proposer with a random divergence point and position, some stalling, some
+    /// griefing the timer caches (the draws of the space's first version, in their order).
+    fn evil(&self, d: &mut Draw, i: usize, assertions: u64) -> ActorCase {
+        let first = d.chance(0.3);
+        let staller = d.chance(0.3);
+        let griefer = d.chance(0.3);
+        ActorCase {
+            kind: "bold.evil_proposer".into(),
+            name: format!("mallory{i}"),
+            params: vec![
+                (
+                    "assertion".into(),
+                    Knob::int(d.int(1, assertions) as u128, 1),
+                ),
+                ("block".into(), Knob::int(d.int(1, BLOCK_HEIGHT) as u128, 1)),
+                (
+                    "step".into(),
+                    Knob::int(d.int(0, STEPS_PER_BLOCK - 1) as u128, 0),
+                ),
+                (
+                    "position".into(),
+                    Knob::text(if first { "first" } else { "second" }),
+                ),
+                (
+                    "every".into(),
+                    Knob::int(if staller { d.int(2, 8) } else { 1 } as u128, 1),
+                ),
+                (
+                    "grief_every".into(),
+                    Knob::int(if griefer { d.int(1, 5) } else { 0 } as u128, 0),
+                ),
+                ("start".into(), Knob::int(d.int(0, 5) as u128, 0)),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BOLD_SPACE;
+    use crate::engine::time::Dur;
+    use crate::fuzz::{generate, Limits};
+    use crate::scenario::load_str;
+    use std::collections::BTreeSet;
+
+    /// Over a few hundred case seeds (drawn, not run) the space produces every adversary of
+    /// spec §6 it knows, and every drawn case loads.
+    #[test]
+    fn the_space_draws_every_adversary_and_valid_cases() {
+        let limits = Limits {
+            max_duration: Dur::hours(2),
+            max_actors: 5,
+            planted: false,
+        };
+        let mut seen = BTreeSet::new();
+        for seed in 0..300 {
+            let case = generate("bold", &BOLD_SPACE, seed, &limits);
+            for a in &case.body.actors {
+                let flag = |k: &str| a.params.iter().any(|(n, v)| n == k && v.yaml() == "true");
+                let what = match a.kind.as_str() {
+                    "bold.evil_proposer" if flag("snipe") => "merge sniper",
+                    "bold.evil_proposer" => "evil proposer",
+                    "bold.copycat" if flag("only_timer_updates") => "timer front-runner",
+                    "bold.copycat" => "copycat",
+                    "bold.sybil" if flag("siblings") => "sybil siblings",
+                    "bold.sybil" => "sybil frenemy",
+                    _ => continue,
+                };
+                seen.insert(what);
+            }
+            if seed % 30 == 0 {
+                let text = case.to_yaml("c", "q", "", "");
+                if let Err(e) = load_str(&text, "case.yaml") {
+                    panic!("case {seed} does not load: {e}\n{text}");
+                }
+            }
+        }
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            vec![
+                "copycat",
+                "evil proposer",
+                "merge sniper",
+                "sybil frenemy",
+                "sybil siblings",
+                "timer front-runner"
+            ]
+        );
     }
 }

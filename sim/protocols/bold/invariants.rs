@@ -613,6 +613,7 @@ fn rollup_accounting(
     let n: u64 = v(probe, bold, bold.rollup, &Rollup::stakerCountCall {})?.saturating_to();
     let mut owed = U256::ZERO;
     let mut seen: Vec<Address> = Vec::new();
+    let mut stakes: Vec<(Address, U256)> = Vec::new();
     for i in 0..n {
         let s = v(
             probe,
@@ -624,12 +625,14 @@ fn rollup_accounting(
             continue;
         }
         seen.push(s);
-        owed += v(
+        let staked = v(
             probe,
             bold,
             bold.rollup,
             &Rollup::amountStakedCall { stakerAddress: s },
         )?;
+        stakes.push((s, staked));
+        owed += staked;
         owed += v(
             probe,
             bold,
@@ -637,7 +640,7 @@ fn rollup_accounting(
             &Rollup::withdrawableFundsCall::new((s,)),
         )?;
     }
-    capital_lock(bold, g, probe, &seen)?;
+    capital_lock(bold, g, &stakes);
     if held + escrow != owed {
         return Err(format!(
             "rollup {held} + escrow {escrow} != stakes and withdrawable {owed}"
@@ -662,22 +665,13 @@ fn rollup_accounting(
 /// `amountStaked` of every honest staker (an honest bond sent to escrow stays staked until
 /// it is returned) and the mini-stake of every honest-staked layer-zero edge not yet
 /// refunded.
-fn capital_lock(
-    bold: &Bold,
-    g: &Graph,
-    probe: &mut Probe,
-    stakers: &[Address],
-) -> Result<(), String> {
+fn capital_lock(bold: &Bold, g: &Graph, stakes: &[(Address, U256)]) {
     let honest = |a: &Address| bold.book.borrow().sides.get(a) == Some(&Side::Honest);
-    let mut now = U256::ZERO;
-    for s in stakers.iter().filter(|s| honest(s)) {
-        now += v(
-            probe,
-            bold,
-            bold.rollup,
-            &Rollup::amountStakedCall { stakerAddress: *s },
-        )?;
-    }
+    let mut now: U256 = stakes
+        .iter()
+        .filter(|(s, _)| honest(s))
+        .map(|(_, amount)| *amount)
+        .sum();
     for e in g.edges.values() {
         if e.layer_zero() && !e.edge.refunded && honest(&e.edge.staker) {
             now += bold
@@ -694,7 +688,6 @@ fn capital_lock(
     book.capital_lock += add;
     book.locked_now = now;
     book.lock_block = g.block;
-    Ok(())
 }
 
 /// S11: the manager holds one mini-stake per layer-zero group minus refunds; the excess
