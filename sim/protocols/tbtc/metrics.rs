@@ -131,7 +131,10 @@ pub fn compute(s: &Coordination) -> Vec<(String, Value)> {
         out.push((format!("leader_faults.{name}"), Value::Int(v)));
     }
     for name in COUNTERS {
-        let v = s.counters.get(name).copied().unwrap_or(0);
+        let mut v = s.counters.get(name).copied().unwrap_or(0);
+        if *name == "acceptances" {
+            v += s.acceptances;
+        }
         out.push(((*name).to_string(), Value::Int(v)));
     }
     for (name, v) in &s.counters {

@@ -10,9 +10,7 @@ use super::state::{
     DEPOSIT_CONFIRMATIONS, SIGNATURE_GAP,
 };
 use super::WalletRegistry;
-use super::{
-    coordination_seed, decide_prepared, window, Action, Bridge, Fault, WalletProposalValidator,
-};
+use super::{coordination_seed, window, Action, Bridge, Fault, WalletProposalValidator};
 use crate::engine::actor::{Actor, ActorId, Ctx, Event};
 use crate::engine::time::SimTime;
 use crate::protocols::{ActorParams, Spawn};
@@ -70,7 +68,7 @@ impl ActorParams for NodeSpawn {
             params: self.params.clone(),
             shared,
             me: env.id.0,
-            routines: BTreeMap::new(),
+            routines: Vec::new(),
             results: BTreeMap::new(),
             actions: BTreeMap::new(),
             failures: BTreeMap::new(),
@@ -101,7 +99,8 @@ pub struct Node {
     params: NodeParams,
     shared: Shared,
     me: u32,
-    routines: BTreeMap<usize, Routine>,
+    /// The routine of each wallet (by wallet index), if one runs.
+    routines: Vec<Option<Routine>>,
     /// Coordination results to execute at `w + 100`.
     results: BTreeMap<usize, (u64, Proposal)>,
     /// Busy locks: the running action per wallet (window, digest).
@@ -141,6 +140,10 @@ impl Node {
         if self.wakeups.insert((kind, b)) {
             self.at_block(ctx, b, kind, 0);
         }
+    }
+
+    fn routine(&self, wallet: usize) -> Option<&Routine> {
+        self.routines.get(wallet)?.as_ref()
     }
 
     fn stale(&self, ctx: &Ctx, b: u64) -> bool {
@@ -207,7 +210,7 @@ impl Node {
         self.retry.clear();
         let mut outbox: BTreeMap<u32, Vec<CoordinationMessage>> = BTreeMap::new();
         for wallet in wallets {
-            if let Some(r) = self.routines.get(&wallet) {
+            if let Some(r) = self.routine(wallet) {
                 if r.window + window::ACTIVE_PHASE > w {
                     // errCoordinationExecutorBusy: the previous routine still runs.
                     self.shared
@@ -218,7 +221,7 @@ impl Node {
             }
             let mut d = self.decision(ctx, w, wallet, safe_hash);
             if self.params.heartbeat_from_leader_generator {
-                d = self.reused_generator_decision(d);
+                d = self.reused_generator_decision(wallet, d);
             }
             let s = self.shared.borrow();
             // Invariant 6: the heartbeat is on the checklist this node works with iff the fresh
@@ -242,7 +245,7 @@ impl Node {
                 // decision hold the same list, so the comparison is mostly a pointer check.
                 let view = (d.decision.leader_seat, allowed.clone());
                 let mut s = self.shared.borrow_mut();
-                match s.agreement.get(&(w, wallet)) {
+                match s.agreement.get(w, wallet) {
                     Some(seen)
                         if seen.0 != view.0
                             || (!Rc::ptr_eq(&seen.1, &view.1) && seen.1 != view.1) =>
@@ -254,22 +257,23 @@ impl Node {
                     }
                     Some(_) => {}
                     None => {
-                        s.agreement.insert((w, wallet), view);
+                        let wallets = s.wallets.len();
+                        s.agreement.insert(w, wallet, wallets, view);
                     }
                 }
             }
             let leading = d.leader == self.me;
-            self.routines.insert(
-                wallet,
-                Routine {
-                    window: w,
-                    leader: d.leader,
-                    leader_seat: d.decision.leader_seat,
-                    allowed,
-                    leading,
-                    accepted: false,
-                },
-            );
+            if self.routines.len() <= wallet {
+                self.routines.resize_with(wallet + 1, || None);
+            }
+            self.routines[wallet] = Some(Routine {
+                window: w,
+                leader: d.leader,
+                leader_seat: d.decision.leader_seat,
+                allowed,
+                leading,
+                accepted: false,
+            });
             if leading {
                 self.lead(ctx, w, wallet, &d, &mut outbox, true);
             } else if self.role == Role::Impersonator {
@@ -293,16 +297,17 @@ impl Node {
         wallet: usize,
         safe_hash: B256,
     ) -> WindowDecision {
-        if let Some(d) = self.shared.borrow().decisions.get(&(w, wallet)) {
+        if let Some(d) = self.shared.borrow().decisions.get(w, wallet) {
             if d.safe_hash == safe_hash {
                 return d.clone();
             }
         }
         let (decision, leader, online) = {
-            let s = self.shared.borrow();
+            let mut s = self.shared.borrow_mut();
+            let s = &mut *s;
             let wl = &s.wallets[wallet];
             let seed = coordination_seed(&wl.pkh, &safe_hash.0);
-            let decision = decide_prepared(&wl.group, &seed, w, &s.checklist);
+            let decision = s.coordinator.coordinate(&wl.group, &seed, w, &s.checklist);
             let leader = wl.seats[decision.leader_seat as usize - 1];
             // Fault onset for inactivity-claim latency: fewer than the heartbeat's active
             // members online.
@@ -331,12 +336,13 @@ impl Node {
 
     /// The planted defect `heartbeat_from_leader_generator`: the checklist's heartbeat comes
     /// from the leader shuffle's generator, drawn after the shuffle, instead of a fresh one.
-    fn reused_generator_decision(&self, d: WindowDecision) -> WindowDecision {
+    fn reused_generator_decision(&self, wallet: usize, d: WindowDecision) -> WindowDecision {
         let mut decision = (*d.decision).clone();
         if decision.valid() {
             let p = self.shared.borrow().checklist.heartbeat_probability;
             let mut g = super::GoRand::new(decision.go_seed);
-            let mut ops = decision.leader.sorted.clone();
+            let mut ops: Vec<usize> =
+                (0..self.shared.borrow().wallets[wallet].group.sorted.len()).collect();
             g.shuffle(&mut ops);
             decision.checklist.retain(|a| *a != Action::Heartbeat);
             if g.float64() < p {
@@ -739,7 +745,7 @@ impl Node {
             }
         }
         self.results.insert(wallet, (w, own));
-        if let Some(r) = self.routines.get_mut(&wallet) {
+        if let Some(r) = self.routines.get_mut(wallet).and_then(Option::as_mut) {
             r.accepted = true;
         }
     }
@@ -806,7 +812,7 @@ impl Node {
 
     fn on_resend(&mut self, ctx: &mut Ctx, w: u64, k: u64) {
         // Sends at w+5, w+15, w+35, w+75: back-off doubling from 5 blocks.
-        let current = self.routines.values().any(|r| r.window == w);
+        let current = self.routines.iter().flatten().any(|r| r.window == w);
         if !current {
             return;
         }
@@ -824,7 +830,7 @@ impl Node {
         let wallets = std::mem::take(&mut self.retry);
         let mut outbox = BTreeMap::new();
         for wallet in wallets {
-            let d = self.shared.borrow().decisions.get(&(w, wallet)).cloned();
+            let d = self.shared.borrow().decisions.get(w, wallet).cloned();
             if let Some(d) = d {
                 self.lead(ctx, w, wallet, &d, &mut outbox, false);
             }
@@ -844,7 +850,7 @@ impl Node {
             else {
                 continue;
             };
-            let Some(r) = self.routines.get(&wallet) else {
+            let Some(r) = self.routine(wallet) else {
                 continue;
             };
             // The routine stops listening at its deadline `w + 80` (as seen on this feed).
@@ -881,9 +887,11 @@ impl Node {
                                 )
                             });
                     }
-                    self.routines.get_mut(&wallet).expect("routine").accepted = true;
+                    if let Some(r) = self.routines[wallet].as_mut() {
+                        r.accepted = true;
+                    }
                     let mut s = self.shared.borrow_mut();
-                    s.count("acceptances", 1);
+                    s.acceptances += 1;
                     if msg.proposal.action != Action::Noop {
                         drop(s);
                         self.results.insert(wallet, (w, msg.proposal.clone()));
@@ -897,13 +905,19 @@ impl Node {
         let idle: Vec<(usize, u32)> = self
             .routines
             .iter()
+            .enumerate()
+            .filter_map(|(wallet, r)| Some((wallet, r.as_ref()?)))
             .filter(|(_, r)| r.window == w && !r.accepted && !r.leading)
-            .map(|(wallet, r)| (*wallet, r.leader))
+            .map(|(wallet, r)| (wallet, r.leader))
             .collect();
         for (wallet, leader) in idle {
             self.fault(ctx, w, wallet, Fault::LeaderIdleness, leader);
         }
-        self.routines.retain(|_, r| r.window != w);
+        for slot in &mut self.routines {
+            if slot.as_ref().is_some_and(|r| r.window == w) {
+                *slot = None;
+            }
+        }
         self.resend.clear();
     }
 
@@ -1025,7 +1039,9 @@ impl Node {
             }
             let conc = *s.concurrent.get(op).unwrap_or(&1) as f64;
             let p = (capacity / conc).min(1.0);
-            if s.readiness_draw(*op, wallet, w, attempt) < p {
+            // A draw is always below 1: at full readiness none is needed (the draw is a pure
+            // function of its key, so skipping it changes nothing else).
+            if p >= 1.0 || s.readiness_draw(*op, wallet, w, attempt) < p {
                 ready.push((*op, *seats));
             }
         }
