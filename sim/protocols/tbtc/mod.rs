@@ -21,12 +21,14 @@ pub mod fuzz;
 pub mod gorand;
 mod invariants;
 pub mod leader;
+mod lifecycle;
 pub mod message;
 pub mod metrics;
 pub mod node;
 mod redeemer;
 pub mod seed;
 pub mod state;
+pub mod wallet_key;
 pub mod window;
 
 mod protocol;

@@ -78,6 +78,8 @@ impl ActorParams for NodeSpawn {
             claim_txs: BTreeMap::new(),
             proof_txs: BTreeMap::new(),
             sweep_txs: BTreeMap::new(),
+            moving_txs: BTreeMap::new(),
+            moved_sweep_txs: BTreeMap::new(),
             wakeups: BTreeSet::new(),
         })
     }
@@ -119,6 +121,10 @@ pub struct Node {
     proof_txs: BTreeMap<B256, Vec<B256>>,
     /// Deposit sweep proofs submitted: tx → (wallet, deposit keys).
     sweep_txs: BTreeMap<B256, (usize, Vec<B256>)>,
+    /// Moving-funds proofs submitted: tx → (source wallet, moving-funds transaction hash).
+    moving_txs: BTreeMap<B256, (usize, B256)>,
+    /// Moved-funds sweep proofs submitted: tx → request key.
+    moved_sweep_txs: BTreeMap<B256, B256>,
     /// Pending attempt and claim wake-ups as (timer kind, block). One wake-up serves every
     /// session (or claim) of this node that ends at that block, so a second one is never set:
     /// without this, `k` actions ending together would set `k` timers, each of which set `k`
@@ -422,8 +428,44 @@ impl Node {
                 self.validate(ctx, wallet, &proposal).ok()?;
                 Some(proposal)
             }
-            // No moved-funds or moving-funds demand is generated: nothing to propose.
-            _ => None,
+            Action::MovingFunds => {
+                let content = {
+                    let s = self.shared.borrow();
+                    let order = s.moving.get(&wallet)?;
+                    if order.signed_block.is_some() {
+                        return None;
+                    }
+                    message::MovingFundsContent {
+                        fee: s.moving_funds_fee,
+                        main_utxo: order.main_utxo,
+                        targets: order.targets.iter().map(|t| s.wallets[*t].pkh).collect(),
+                    }
+                };
+                let proposal = Proposal {
+                    action: Action::MovingFunds,
+                    content: message::moving_funds_content(&content),
+                };
+                self.validate(ctx, wallet, &proposal).ok()?;
+                Some(proposal)
+            }
+            Action::MovedFundsSweep => {
+                let (tx, index, fee) = {
+                    let s = self.shared.borrow();
+                    let r = s
+                        .moved_funds
+                        .values()
+                        .filter(|r| r.wallet == wallet && r.signed_block.is_none())
+                        .min_by_key(|r| (r.requested_block, r.tx_hash, r.output_index))?;
+                    (r.tx_hash, r.output_index, s.moved_funds_sweep_fee)
+                };
+                let proposal = Proposal {
+                    action: Action::MovedFundsSweep,
+                    content: message::moved_funds_sweep_content(fee, &tx, index),
+                };
+                self.validate(ctx, wallet, &proposal).ok()?;
+                Some(proposal)
+            }
+            Action::Noop => None,
         }
     }
 
@@ -574,7 +616,47 @@ impl Node {
                 )
                 .map(|_| ())
             }
-            _ => return Err("no content for this action in the model".into()),
+            Action::MovingFunds => {
+                let Some(c) = message::parse_moving_funds(&p.content) else {
+                    return Err("malformed moving funds proposal".into());
+                };
+                ctx.view(
+                    chain,
+                    validator,
+                    &WalletProposalValidator::validateMovingFundsProposalCall {
+                        proposal: WalletProposalValidator::MovingFundsProposal {
+                            walletPubKeyHash: FixedBytes(pkh),
+                            targetWallets: c.targets.iter().map(|t| FixedBytes(*t)).collect(),
+                            movingFundsTxFee: U256::from(c.fee),
+                        },
+                        walletMainUtxo: WalletProposalValidator::MainUtxo {
+                            txHash: c.main_utxo.0,
+                            txOutputIndex: c.main_utxo.1,
+                            txOutputValue: c.main_utxo.2,
+                        },
+                    },
+                )
+                .map(|_| ())
+            }
+            Action::MovedFundsSweep => {
+                let Some((fee, tx, index)) = message::parse_moved_funds_sweep(&p.content) else {
+                    return Err("malformed moved funds sweep proposal".into());
+                };
+                ctx.view(
+                    chain,
+                    validator,
+                    &WalletProposalValidator::validateMovedFundsSweepProposalCall {
+                        proposal: WalletProposalValidator::MovedFundsSweepProposal {
+                            walletPubKeyHash: FixedBytes(pkh),
+                            movingFundsTxHash: tx,
+                            movingFundsTxOutputIdx: index,
+                            movedFundsSweepTxFee: U256::from(fee),
+                        },
+                    },
+                )
+                .map(|_| ())
+            }
+            Action::Noop => return Err("Noop has no content".into()),
         };
         r.map_err(|e| e.to_string())
     }
@@ -726,6 +808,21 @@ impl Node {
                                 r.proposed_block = Some(now);
                             }
                         }
+                    }
+                }
+            }
+            if own.action == Action::MovingFunds {
+                let now = ctx.block_number(s.chain);
+                if let Some(o) = s.moving.get_mut(&wallet) {
+                    o.proposed_block.get_or_insert(now);
+                }
+            }
+            if own.action == Action::MovedFundsSweep {
+                if let Some((_, tx, index)) = message::parse_moved_funds_sweep(&own.content) {
+                    let now = ctx.block_number(s.chain);
+                    let key = message::moved_funds_sweep_key(&tx, index);
+                    if let Some(r) = s.moved_funds.get_mut(&key) {
+                        r.proposed_block.get_or_insert(now);
                     }
                 }
             }
@@ -1002,6 +1099,8 @@ impl Node {
                         Action::Heartbeat => s.count("heartbeats_executed", 1),
                         Action::Redemption => s.count("redemptions_executed", 1),
                         Action::DepositSweep => s.count("deposit_sweeps_executed", 1),
+                        Action::MovingFunds => s.count("moving_funds_executed", 1),
+                        Action::MovedFundsSweep => s.count("moved_funds_sweeps_executed", 1),
                         _ => {}
                     }
                 }
@@ -1133,6 +1232,25 @@ impl Node {
                 }
             }
             (Action::DepositSweep, false) => s.count("deposit_sweeps_failed", 1),
+            (Action::MovingFunds, true) => {
+                s.count("moving_funds_signed", 1);
+                if let Some(o) = s.moving.get_mut(&wallet) {
+                    o.signed_block = Some(b);
+                }
+            }
+            (Action::MovingFunds, false) => s.count("moving_funds_failed", 1),
+            (Action::MovedFundsSweep, true) => {
+                s.count("moved_funds_sweeps_signed", 1);
+                if let Some((_, tx, index)) = message::parse_moved_funds_sweep(&content) {
+                    let k = message::moved_funds_sweep_key(&tx, index);
+                    if let Some(r) = s.moved_funds.get_mut(&k) {
+                        r.signed_block = Some(b);
+                        let lat = b - r.requested_block;
+                        s.moved_funds_sweep_latencies.push(lat);
+                    }
+                }
+            }
+            (Action::MovedFundsSweep, false) => s.count("moved_funds_sweeps_failed", 1),
             _ => {}
         }
         if s.equivocations.contains(&(wallet, w)) {
@@ -1184,6 +1302,46 @@ impl Node {
                     },
                 );
                 self.sweep_txs.insert(tx, (wallet, keys));
+            }
+        }
+        // The moving-funds proof: the bridge creates a moved-funds sweep request per target
+        // (output `i` pays target `i`) and the source wallet is closing.
+        if ok && action == Action::MovingFunds {
+            if let Some(c) = message::parse_moving_funds(&content) {
+                let (chain, bridge, pkh) = {
+                    let s = self.shared.borrow();
+                    (s.chain, s.bridge, s.wallets[wallet].pkh)
+                };
+                let tx = ctx.send_tx(
+                    chain,
+                    bridge,
+                    &Bridge::submitMovingFundsProofCall {
+                        walletPubKeyHash: FixedBytes(pkh),
+                        targetWallets: c.targets.iter().map(|t| FixedBytes(*t)).collect(),
+                        movingFundsTxHash: key.2,
+                    },
+                );
+                self.moving_txs.insert(tx, (wallet, key.2));
+            }
+        }
+        if ok && action == Action::MovedFundsSweep {
+            if let Some((_, moving_tx, index)) = message::parse_moved_funds_sweep(&content) {
+                let (chain, bridge, pkh) = {
+                    let s = self.shared.borrow();
+                    (s.chain, s.bridge, s.wallets[wallet].pkh)
+                };
+                let tx = ctx.send_tx(
+                    chain,
+                    bridge,
+                    &Bridge::submitMovedFundsSweepProofCall {
+                        walletPubKeyHash: FixedBytes(pkh),
+                        movingFundsTxHash: moving_tx,
+                        movingFundsTxOutputIndex: index,
+                        sweepTxHash: key.2,
+                    },
+                );
+                self.moved_sweep_txs
+                    .insert(tx, message::moved_funds_sweep_key(&moving_tx, index));
             }
         }
     }
@@ -1446,6 +1604,39 @@ impl Actor for Node {
                         for k in keys {
                             s.deposits.remove(&k);
                         }
+                    }
+                }
+                if let Some((wallet, moving_tx)) = self.moving_txs.remove(&receipt.tx) {
+                    if ok {
+                        let mut s = self.shared.borrow_mut();
+                        s.count("moving_funds_completed", 1);
+                        let targets = s
+                            .moving
+                            .get(&wallet)
+                            .map(|o| o.targets.clone())
+                            .unwrap_or_default();
+                        for (i, target) in targets.into_iter().enumerate() {
+                            let k = message::moved_funds_sweep_key(&moving_tx, i as u32);
+                            s.count("moved_funds_sweep_requests", 1);
+                            s.moved_funds.insert(
+                                k,
+                                super::state::PendingMovedFunds {
+                                    wallet: target,
+                                    tx_hash: moving_tx,
+                                    output_index: i as u32,
+                                    requested_block: block.number,
+                                    proposed_block: None,
+                                    signed_block: None,
+                                },
+                            );
+                        }
+                    }
+                }
+                if let Some(k) = self.moved_sweep_txs.remove(&receipt.tx) {
+                    if ok {
+                        let mut s = self.shared.borrow_mut();
+                        s.count("moved_funds_swept", 1);
+                        s.moved_funds.remove(&k);
                     }
                 }
                 if let Some(keys) = self.proof_txs.remove(&receipt.tx) {

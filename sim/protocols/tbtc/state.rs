@@ -86,6 +86,8 @@ pub fn signatures_needed(p: &Proposal, has_main_utxo: bool) -> u32 {
                 .max(1);
             deposits + u32::from(has_main_utxo)
         }
+        // The moved funds plus the main UTXO if the wallet has one: 1–2 inputs.
+        Action::MovedFundsSweep => 1 + u32::from(has_main_utxo),
         _ => 1,
     }
 }
@@ -169,6 +171,31 @@ pub struct PendingDeposit {
     pub signed_block: Option<u64>,
 }
 
+/// A wallet moving its funds: the targets of its commitment and the main UTXO it spends.
+#[derive(Debug, Clone)]
+pub struct MovingFundsOrder {
+    /// Target wallets, in commitment order.
+    pub targets: Vec<usize>,
+    /// The main UTXO: transaction hash, output index, value (satoshi).
+    pub main_utxo: (B256, u32, u64),
+    pub begun_block: u64,
+    pub proposed_block: Option<u64>,
+    /// Block of the moving-funds signature, once signed.
+    pub signed_block: Option<u64>,
+}
+
+/// A moved-funds sweep request pending on the bridge for `wallet`.
+#[derive(Debug, Clone)]
+pub struct PendingMovedFunds {
+    pub wallet: usize,
+    /// The moving-funds transaction and the output that pays this wallet.
+    pub tx_hash: B256,
+    pub output_index: u32,
+    pub requested_block: u64,
+    pub proposed_block: Option<u64>,
+    pub signed_block: Option<u64>,
+}
+
 /// Bitcoin block interval (seconds) for funding-transaction confirmations.
 pub const BITCOIN_BLOCK_SECS: u64 = 600;
 /// Confirmations a deposit's funding transaction needs before a leader sweeps it (spec 7.2).
@@ -220,6 +247,16 @@ pub struct Coordination {
     pub deposits: BTreeMap<B256, PendingDeposit>,
     /// Wallets whose main UTXO exists (created by their first deposit sweep).
     pub main_utxo: Vec<bool>,
+    pub moving_funds_fee: u64,
+    pub moved_funds_sweep_fee: u64,
+    /// Wallets moving their funds (entered MovingFunds), by wallet; kept after the move.
+    pub moving: BTreeMap<usize, MovingFundsOrder>,
+    /// Pending moved-funds sweep requests by bridge key.
+    pub moved_funds: BTreeMap<B256, PendingMovedFunds>,
+    /// Wallets that left Live (moving funds, then closing): no new demand goes to them.
+    pub retired: Vec<bool>,
+    /// Moved-funds request to sweep latencies (blocks).
+    pub moved_funds_sweep_latencies: Vec<u64>,
     /// Per-window statistics.
     pub window_heartbeats: BTreeMap<u64, u32>,
     pub last_heartbeat: Vec<Option<u64>>,
@@ -335,6 +372,12 @@ impl Coordination {
             pending: BTreeMap::new(),
             deposits: BTreeMap::new(),
             main_utxo: Vec::new(),
+            moving_funds_fee: cfg.moving_funds_fee,
+            moved_funds_sweep_fee: cfg.moved_funds_sweep_fee,
+            moving: BTreeMap::new(),
+            moved_funds: BTreeMap::new(),
+            retired: Vec::new(),
+            moved_funds_sweep_latencies: Vec::new(),
             window_heartbeats: BTreeMap::new(),
             last_heartbeat: Vec::new(),
             heartbeat_gaps: Vec::new(),
