@@ -152,4 +152,5 @@ scenarios! {
     tbtc_partitioned_follower => "tbtc-partitioned-follower",
     tbtc_inactivity => "tbtc-inactivity",
     tbtc_deposits => "tbtc-deposits",
+    tbtc_moving_funds => "tbtc-moving-funds",
 }

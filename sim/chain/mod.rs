@@ -491,7 +491,13 @@ fn block_hash(
     buf.extend_from_slice(&gas_used.to_be_bytes());
     buf.extend_from_slice(&chain_id.to_be_bytes());
     buf.extend_from_slice(txs_root.as_slice());
-    keccak256(&buf)
+    keccak256_asm(&buf)
+}
+
+/// Keccak-256 in assembly: the same function as `alloy_primitives::keccak256` (tested), for
+/// the header hash every block computes.
+pub fn keccak256_asm(data: &[u8]) -> B256 {
+    B256::from(<[u8; 32]>::from(keccak_asm::Keccak256::digest(data)))
 }
 
 fn receipt(tx: PendingTx, out: Outcome, block: u64, index: usize, base_fee: u128) -> Receipt {

@@ -57,6 +57,14 @@ pub struct TbtcConfig {
     /// share of the total fee, which the bridge caps at `depositTxMaxFee` (10,000 sat).
     #[serde(default = "d_sweep_fee")]
     pub deposit_sweep_fee: u64,
+    /// Moving-funds transaction fee in the leader's proposals (satoshi), at most the bridge's
+    /// 10,000 sat `movingFundsTxMaxTotalFee`.
+    #[serde(default = "d_sweep_fee")]
+    pub moving_funds_fee: u64,
+    /// Moved-funds sweep transaction fee in the leader's proposals (satoshi), at most the
+    /// bridge's 10,000 sat `movedFundsSweepTxMaxTotalFee`.
+    #[serde(default = "d_sweep_fee")]
+    pub moved_funds_sweep_fee: u64,
 }
 
 /// Which heartbeat execution rules apply.
@@ -154,6 +162,16 @@ impl TbtcConfig {
                 "deposit_sweep_fee must be in 1..=10000 sat (the bridge's depositTxMaxFee), got {}",
                 self.deposit_sweep_fee
             ));
+        }
+        for (name, fee) in [
+            ("moving_funds_fee", self.moving_funds_fee),
+            ("moved_funds_sweep_fee", self.moved_funds_sweep_fee),
+        ] {
+            if fee == 0 || fee > 10_000 {
+                return Err(format!(
+                    "{name} must be in 1..=10000 sat (the bridge's maximum), got {fee}"
+                ));
+            }
         }
         if self.redemption_timeout < Dur::hours(3) {
             return Err(
@@ -333,6 +351,55 @@ impl DepositorParams {
         }
         if self.vaults == 0 || self.vaults > 16 {
             return Err(format!("`vaults` must be in 1..=16, got {}", self.vaults));
+        }
+        Ok(())
+    }
+}
+
+/// Parameters of a `tbtc.wallet_lifecycle`: the wallet-governance load generator that starts
+/// moving funds (a Live wallet enters MovingFunds toward Live target wallets) and creates
+/// moved-funds sweep requests, each as a seeded Poisson stream.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleParams {
+    /// Mean time between two wallets starting to move their funds (none when absent).
+    #[serde(default)]
+    pub moving_funds_every: Option<Dur>,
+    /// Mean time between two moved-funds sweep requests created directly (none when absent).
+    #[serde(default)]
+    pub moved_funds_every: Option<Dur>,
+    /// Target wallets of each moving-funds commitment.
+    #[serde(default = "d_targets")]
+    pub targets: u32,
+    /// Value of a moving wallet's main UTXO (satoshi), at least the bridge's 20,000 sat
+    /// `movingFundsDustThreshold` for its funds to be movable.
+    #[serde(default = "d_deposit_amount")]
+    pub main_utxo_value: u64,
+    /// Only act on the first `wallets` wallets (default all).
+    #[serde(default)]
+    pub wallets: Option<u32>,
+}
+
+fn d_targets() -> u32 {
+    2
+}
+
+impl LifecycleParams {
+    /// Checks the values serde cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.moving_funds_every.is_none() && self.moved_funds_every.is_none() {
+            return Err("set `moving_funds_every`, `moved_funds_every` or both".into());
+        }
+        for (name, every) in [
+            ("moving_funds_every", self.moving_funds_every),
+            ("moved_funds_every", self.moved_funds_every),
+        ] {
+            if every.is_some_and(|d| d.as_ms() == 0) {
+                return Err(format!("`{name}` must be positive"));
+            }
+        }
+        if self.targets == 0 || self.targets > 8 {
+            return Err(format!("`targets` must be in 1..=8, got {}", self.targets));
         }
         Ok(())
     }

@@ -132,6 +132,26 @@ impl GoRand {
         (f, g)
     }
 
+    /// [`GoRand::with_first_float64`] on an existing generator: reseeds its source in place
+    /// (Go's `Seed(s)`, which resets the whole state exactly as `NewSource(s)` builds it), so a
+    /// simulation deciding thousands of windows does not allocate a new 607-word source for
+    /// each. Returns the first `float64()`; the generator is then in the fresh state of
+    /// `GoRand::new(s)`.
+    pub fn reseed_with_first_float64(&mut self, s: i64) -> f64 {
+        self.src.seed(s);
+        self.replay.clear();
+        let f = loop {
+            let x = self.src.int63();
+            self.replay.push(x);
+            let f = int63_to_unit(x);
+            if f != 1.0 {
+                break f;
+            }
+        };
+        self.replay.reverse();
+        f
+    }
+
     /// The generator the client builds from a 32-byte coordination seed (see [`seed_i64`]).
     pub fn from_seed(seed: &[u8; 32]) -> GoRand {
         GoRand::new(seed_i64(seed))
@@ -192,6 +212,22 @@ mod tests {
             assert_eq!(f, GoRand::new(s).float64(), "seed {s}");
             let mut fresh = GoRand::new(s);
             for _ in 0..50 {
+                assert_eq!(g.int63(), fresh.int63(), "seed {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_reseeded_generator_is_a_fresh_one() {
+        let mut g = GoRand::new(7);
+        for _ in 0..700 {
+            g.int63();
+        }
+        for s in [0, 1, -1, 42, i64::MAX, i64::MIN, 0x1780_dead_beef_d837] {
+            let f = g.reseed_with_first_float64(s);
+            assert_eq!(f, GoRand::new(s).float64(), "seed {s}");
+            let mut fresh = GoRand::new(s);
+            for _ in 0..700 {
                 assert_eq!(g.int63(), fresh.int63(), "seed {s}");
             }
         }

@@ -121,6 +121,84 @@ pub fn parse_deposit_sweep(content: &[u8]) -> Option<(u64, Vec<SweptDeposit>)> {
     Some((fee, deposits))
 }
 
+/// A moving-funds proposal's content: the fee, the wallet's main UTXO (transaction hash,
+/// output index, value) and the target wallets' PKHs in commitment order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MovingFundsContent {
+    pub fee: u64,
+    pub main_utxo: (B256, u32, u64),
+    pub targets: Vec<[u8; 20]>,
+}
+
+/// Encodes a moving-funds proposal's content: `u64` fee, main UTXO (32 + 4 + 8 bytes), then 20
+/// bytes per target.
+pub fn moving_funds_content(c: &MovingFundsContent) -> Vec<u8> {
+    let mut out = c.fee.to_be_bytes().to_vec();
+    out.extend_from_slice(c.main_utxo.0.as_slice());
+    out.extend_from_slice(&c.main_utxo.1.to_be_bytes());
+    out.extend_from_slice(&c.main_utxo.2.to_be_bytes());
+    for t in &c.targets {
+        out.extend_from_slice(t);
+    }
+    out
+}
+
+/// Decodes a moving-funds proposal's content; `None` if malformed.
+pub fn parse_moving_funds(content: &[u8]) -> Option<MovingFundsContent> {
+    let fee = u64::from_be_bytes(content.get(..8)?.try_into().ok()?);
+    let tx = B256::from_slice(content.get(8..40)?);
+    let index = u32::from_be_bytes(content.get(40..44)?.try_into().ok()?);
+    let value = u64::from_be_bytes(content.get(44..52)?.try_into().ok()?);
+    let rest = &content[52..];
+    if rest.len() % 20 != 0 {
+        return None;
+    }
+    let targets = rest
+        .chunks_exact(20)
+        .map(|c| c.try_into().expect("20"))
+        .collect();
+    Some(MovingFundsContent {
+        fee,
+        main_utxo: (tx, index, value),
+        targets,
+    })
+}
+
+/// The bridge's main UTXO hash: `keccak256(abi.encodePacked(bytes32, uint32, uint64))`.
+pub fn main_utxo_hash(utxo: &(B256, u32, u64)) -> B256 {
+    let mut buf = [0u8; 44];
+    buf[..32].copy_from_slice(utxo.0.as_slice());
+    buf[32..36].copy_from_slice(&utxo.1.to_be_bytes());
+    buf[36..].copy_from_slice(&utxo.2.to_be_bytes());
+    keccak256(buf)
+}
+
+/// Encodes a moved-funds sweep proposal's content: `u64` fee, the moving-funds transaction
+/// hash and `u32` output index of the request.
+pub fn moved_funds_sweep_content(fee: u64, tx_hash: &B256, output_index: u32) -> Vec<u8> {
+    let mut out = fee.to_be_bytes().to_vec();
+    out.extend_from_slice(tx_hash.as_slice());
+    out.extend_from_slice(&output_index.to_be_bytes());
+    out
+}
+
+/// The bridge's moved-funds sweep request key:
+/// `keccak256(abi.encodePacked(bytes32 txHash, uint32 outputIndex))`.
+pub fn moved_funds_sweep_key(tx_hash: &B256, output_index: u32) -> B256 {
+    deposit_key(tx_hash, output_index)
+}
+
+/// Decodes a moved-funds sweep proposal's content; `None` if malformed.
+pub fn parse_moved_funds_sweep(content: &[u8]) -> Option<(u64, B256, u32)> {
+    if content.len() != 44 {
+        return None;
+    }
+    let fee = u64::from_be_bytes(content[..8].try_into().ok()?);
+    let tx = B256::from_slice(&content[8..40]);
+    let index = u32::from_be_bytes(content[40..44].try_into().ok()?);
+    Some((fee, tx, index))
+}
+
 /// The bridge's deposit key: `keccak256(fundingTxHash || u32_be(outputIndex))`.
 pub fn deposit_key(funding_tx: &B256, output_index: u32) -> B256 {
     let mut buf = [0u8; 36];
@@ -236,5 +314,31 @@ mod tests {
         let mut packed = [0x01u8; 36];
         packed[32..].copy_from_slice(&1u32.to_be_bytes());
         assert_eq!(deposit_key(&B256::repeat_byte(1), 1), keccak256(packed));
+    }
+
+    #[test]
+    fn moving_funds_and_moved_funds_sweeps_round_trip() {
+        let c = MovingFundsContent {
+            fee: 900,
+            main_utxo: (B256::repeat_byte(3), 1, 1_000_000),
+            targets: vec![[1; 20], [2; 20]],
+        };
+        let bytes = moving_funds_content(&c);
+        assert_eq!(bytes.len(), 52 + 40);
+        assert_eq!(parse_moving_funds(&bytes), Some(c));
+        assert_eq!(parse_moving_funds(&bytes[..60]), None);
+        let m = moved_funds_sweep_content(700, &B256::repeat_byte(9), 2);
+        assert_eq!(
+            parse_moved_funds_sweep(&m),
+            Some((700, B256::repeat_byte(9), 2))
+        );
+        assert_eq!(parse_moved_funds_sweep(&m[..43]), None);
+        let mut packed = vec![3u8; 32];
+        packed.extend_from_slice(&1u32.to_be_bytes());
+        packed.extend_from_slice(&1_000_000u64.to_be_bytes());
+        assert_eq!(
+            main_utxo_hash(&(B256::repeat_byte(3), 1, 1_000_000)),
+            keccak256(packed)
+        );
     }
 }

@@ -37,6 +37,20 @@ pub const COUNTERS: &[&str] = &[
     "windows_missed_offline",
 ];
 
+/// Moving-funds counters, reported (zero included) with a wallet-lifecycle generator.
+pub const MOVING_COUNTERS: &[&str] = &[
+    "moved_funds_sweep_requests",
+    "moved_funds_sweeps_executed",
+    "moved_funds_sweeps_failed",
+    "moved_funds_sweeps_signed",
+    "moved_funds_swept",
+    "moving_funds_begun",
+    "moving_funds_completed",
+    "moving_funds_executed",
+    "moving_funds_failed",
+    "moving_funds_signed",
+];
+
 /// Deposit counters, reported (zero included) when a depositor revealed anything.
 pub const DEPOSIT_COUNTERS: &[&str] = &[
     "deposit_reveals",
@@ -131,11 +145,17 @@ pub fn compute(s: &Coordination) -> Vec<(String, Value)> {
         out.push((format!("leader_faults.{name}"), Value::Int(v)));
     }
     for name in COUNTERS {
-        let v = s.counters.get(name).copied().unwrap_or(0);
+        let mut v = s.counters.get(name).copied().unwrap_or(0);
+        if *name == "acceptances" {
+            v += s.acceptances;
+        }
         out.push(((*name).to_string(), Value::Int(v)));
     }
     for (name, v) in &s.counters {
-        if !COUNTERS.contains(name) && !DEPOSIT_COUNTERS.contains(name) {
+        if !COUNTERS.contains(name)
+            && !DEPOSIT_COUNTERS.contains(name)
+            && !MOVING_COUNTERS.contains(name)
+        {
             out.push(((*name).to_string(), Value::Int(*v)));
         }
     }
@@ -168,6 +188,27 @@ pub fn compute(s: &Coordination) -> Vec<(String, Value)> {
             &s.deposit_sweep_latencies,
         );
         out.push(("deposits_pending_at_end".into(), int(s.deposits.len())));
+    }
+    // Moving-funds metrics only with a wallet-lifecycle generator (the counters themselves
+    // are reported as counted, above).
+    if s.counters.contains_key("moving_funds_begun")
+        || s.counters.contains_key("moved_funds_sweep_requests")
+    {
+        for name in MOVING_COUNTERS {
+            let v = s.counters.get(name).copied().unwrap_or(0);
+            out.push(((*name).to_string(), Value::Int(v)));
+        }
+        dist(
+            &mut out,
+            "moved_funds_sweep_latency_blocks",
+            &s.moved_funds_sweep_latencies,
+        );
+        let pending = s
+            .moved_funds
+            .values()
+            .filter(|r| r.signed_block.is_none())
+            .count();
+        out.push(("moved_funds_pending_at_end".into(), int(pending)));
     }
     out
 }

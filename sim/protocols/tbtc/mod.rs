@@ -21,12 +21,14 @@ pub mod fuzz;
 pub mod gorand;
 mod invariants;
 pub mod leader;
+mod lifecycle;
 pub mod message;
 pub mod metrics;
 pub mod node;
 mod redeemer;
 pub mod seed;
 pub mod state;
+pub mod wallet_key;
 pub mod window;
 
 mod protocol;
@@ -194,35 +196,112 @@ impl PreparedGroup {
     }
 }
 
-/// [`decide`] for a prepared group. The Go source is seeded once for the two fresh generators
-/// of spec 4.7 ([`GoRand::with_first_float64`]); the shuffle permutes positions, so shuffling
-/// the indices of `group.sorted` gives exactly the client's shuffled list.
+/// [`decide`] for a prepared group: [`Coordinator::coordinate`] with the operator strings
+/// filled in (what the predictor reports).
 pub fn decide_prepared(
     group: &PreparedGroup,
     seed: &[u8; 32],
     window_block: u64,
     params: &ChecklistParams,
 ) -> Decision {
-    let go_seed = gorand::seed_i64(seed);
-    let (draw, mut rng) = GoRand::with_first_float64(go_seed);
-    let mut order: Vec<usize> = (0..group.sorted.len()).collect();
-    rng.shuffle(&mut order);
-    let shuffled: Vec<String> = order.iter().map(|i| group.sorted[*i].clone()).collect();
-    let first = order[0];
+    let mut c = Coordinator::default();
+    let d = c.coordinate(group, seed, window_block, params);
+    let shuffled: Vec<String> = c.order.iter().map(|i| group.sorted[*i].clone()).collect();
     Decision {
         seed: *seed,
         window_block,
-        window_index: window::index(window_block),
-        go_seed,
-        go_seed_reduced: gorand::reduce_seed(go_seed),
+        window_index: d.window_index,
+        go_seed: d.go_seed,
+        go_seed_reduced: gorand::reduce_seed(d.go_seed),
         leader: LeaderSelection {
             sorted: group.sorted.clone(),
-            leader: group.sorted[first].clone(),
+            leader: group.sorted[d.leader_index].clone(),
             shuffled,
         },
-        leader_seat: group.sender_seats[first],
-        heartbeat_draw: draw,
-        checklist: checklist_for_draw(window_block, draw, params),
+        leader_seat: d.leader_seat,
+        heartbeat_draw: d.heartbeat_draw,
+        checklist: d.checklist,
+    }
+}
+
+/// One window's decision as a simulation needs it: the leader as a position in the prepared
+/// group instead of strings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Coordinated {
+    /// The window block `w`.
+    pub window_block: u64,
+    /// `index(w)`; 0 means no coordination happens at `w`.
+    pub window_index: u64,
+    /// The Go seed: the first 8 seed bytes, big-endian, signed.
+    pub go_seed: i64,
+    /// The leader's position in [`PreparedGroup::sorted`].
+    pub leader_index: usize,
+    /// The leader's sender seat (1-based member index, lowest seat it holds).
+    pub leader_seat: u32,
+    /// First `float64()` of a fresh generator (the heartbeat draw).
+    pub heartbeat_draw: f64,
+    /// The checklist (empty for an invalid window).
+    pub checklist: Vec<Action>,
+}
+
+impl Coordinated {
+    /// Whether `w` is a coordination window at all.
+    pub fn valid(&self) -> bool {
+        self.window_index != 0
+    }
+
+    /// Whether the heartbeat was drawn (and so is on the checklist).
+    pub fn heartbeat(&self) -> bool {
+        self.checklist.contains(&Action::Heartbeat)
+    }
+}
+
+/// Computes decisions one after another, reusing one Go source (reseeded for each decision,
+/// see [`GoRand::reseed_with_first_float64`]) and one index buffer.
+#[derive(Debug)]
+pub struct Coordinator {
+    rng: GoRand,
+    /// The shuffled positions of the last decision's group.
+    order: Vec<usize>,
+}
+
+impl Default for Coordinator {
+    fn default() -> Self {
+        Coordinator {
+            rng: GoRand::new(1),
+            order: Vec::new(),
+        }
+    }
+}
+
+impl Coordinator {
+    /// The decision of `group` for `seed` at `window_block`. The Go source is seeded once for
+    /// the two fresh generators of spec 4.7: the heartbeat draw takes the first `float64()`,
+    /// and the shuffle gets the generator back in its fresh state. The shuffle permutes
+    /// positions, so shuffling the indices of `group.sorted` gives exactly the client's
+    /// shuffled list.
+    pub fn coordinate(
+        &mut self,
+        group: &PreparedGroup,
+        seed: &[u8; 32],
+        window_block: u64,
+        params: &ChecklistParams,
+    ) -> Coordinated {
+        let go_seed = gorand::seed_i64(seed);
+        let draw = self.rng.reseed_with_first_float64(go_seed);
+        self.order.clear();
+        self.order.extend(0..group.sorted.len());
+        self.rng.shuffle(&mut self.order);
+        let first = self.order[0];
+        Coordinated {
+            window_block,
+            window_index: window::index(window_block),
+            go_seed,
+            leader_index: first,
+            leader_seat: group.sender_seats[first],
+            heartbeat_draw: draw,
+            checklist: checklist_for_draw(window_block, draw, params),
+        }
     }
 }
 

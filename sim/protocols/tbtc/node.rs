@@ -10,9 +10,7 @@ use super::state::{
     DEPOSIT_CONFIRMATIONS, SIGNATURE_GAP,
 };
 use super::WalletRegistry;
-use super::{
-    coordination_seed, decide_prepared, window, Action, Bridge, Fault, WalletProposalValidator,
-};
+use super::{coordination_seed, window, Action, Bridge, Fault, WalletProposalValidator};
 use crate::engine::actor::{Actor, ActorId, Ctx, Event};
 use crate::engine::time::SimTime;
 use crate::protocols::{ActorParams, Spawn};
@@ -70,7 +68,7 @@ impl ActorParams for NodeSpawn {
             params: self.params.clone(),
             shared,
             me: env.id.0,
-            routines: BTreeMap::new(),
+            routines: Vec::new(),
             results: BTreeMap::new(),
             actions: BTreeMap::new(),
             failures: BTreeMap::new(),
@@ -80,6 +78,8 @@ impl ActorParams for NodeSpawn {
             claim_txs: BTreeMap::new(),
             proof_txs: BTreeMap::new(),
             sweep_txs: BTreeMap::new(),
+            moving_txs: BTreeMap::new(),
+            moved_sweep_txs: BTreeMap::new(),
             wakeups: BTreeSet::new(),
         })
     }
@@ -101,7 +101,8 @@ pub struct Node {
     params: NodeParams,
     shared: Shared,
     me: u32,
-    routines: BTreeMap<usize, Routine>,
+    /// The routine of each wallet (by wallet index), if one runs.
+    routines: Vec<Option<Routine>>,
     /// Coordination results to execute at `w + 100`.
     results: BTreeMap<usize, (u64, Proposal)>,
     /// Busy locks: the running action per wallet (window, digest).
@@ -120,6 +121,10 @@ pub struct Node {
     proof_txs: BTreeMap<B256, Vec<B256>>,
     /// Deposit sweep proofs submitted: tx → (wallet, deposit keys).
     sweep_txs: BTreeMap<B256, (usize, Vec<B256>)>,
+    /// Moving-funds proofs submitted: tx → (source wallet, moving-funds transaction hash).
+    moving_txs: BTreeMap<B256, (usize, B256)>,
+    /// Moved-funds sweep proofs submitted: tx → request key.
+    moved_sweep_txs: BTreeMap<B256, B256>,
     /// Pending attempt and claim wake-ups as (timer kind, block). One wake-up serves every
     /// session (or claim) of this node that ends at that block, so a second one is never set:
     /// without this, `k` actions ending together would set `k` timers, each of which set `k`
@@ -141,6 +146,10 @@ impl Node {
         if self.wakeups.insert((kind, b)) {
             self.at_block(ctx, b, kind, 0);
         }
+    }
+
+    fn routine(&self, wallet: usize) -> Option<&Routine> {
+        self.routines.get(wallet)?.as_ref()
     }
 
     fn stale(&self, ctx: &Ctx, b: u64) -> bool {
@@ -207,7 +216,7 @@ impl Node {
         self.retry.clear();
         let mut outbox: BTreeMap<u32, Vec<CoordinationMessage>> = BTreeMap::new();
         for wallet in wallets {
-            if let Some(r) = self.routines.get(&wallet) {
+            if let Some(r) = self.routine(wallet) {
                 if r.window + window::ACTIVE_PHASE > w {
                     // errCoordinationExecutorBusy: the previous routine still runs.
                     self.shared
@@ -218,7 +227,7 @@ impl Node {
             }
             let mut d = self.decision(ctx, w, wallet, safe_hash);
             if self.params.heartbeat_from_leader_generator {
-                d = self.reused_generator_decision(d);
+                d = self.reused_generator_decision(wallet, d);
             }
             let s = self.shared.borrow();
             // Invariant 6: the heartbeat is on the checklist this node works with iff the fresh
@@ -242,7 +251,7 @@ impl Node {
                 // decision hold the same list, so the comparison is mostly a pointer check.
                 let view = (d.decision.leader_seat, allowed.clone());
                 let mut s = self.shared.borrow_mut();
-                match s.agreement.get(&(w, wallet)) {
+                match s.agreement.get(w, wallet) {
                     Some(seen)
                         if seen.0 != view.0
                             || (!Rc::ptr_eq(&seen.1, &view.1) && seen.1 != view.1) =>
@@ -254,22 +263,23 @@ impl Node {
                     }
                     Some(_) => {}
                     None => {
-                        s.agreement.insert((w, wallet), view);
+                        let wallets = s.wallets.len();
+                        s.agreement.insert(w, wallet, wallets, view);
                     }
                 }
             }
             let leading = d.leader == self.me;
-            self.routines.insert(
-                wallet,
-                Routine {
-                    window: w,
-                    leader: d.leader,
-                    leader_seat: d.decision.leader_seat,
-                    allowed,
-                    leading,
-                    accepted: false,
-                },
-            );
+            if self.routines.len() <= wallet {
+                self.routines.resize_with(wallet + 1, || None);
+            }
+            self.routines[wallet] = Some(Routine {
+                window: w,
+                leader: d.leader,
+                leader_seat: d.decision.leader_seat,
+                allowed,
+                leading,
+                accepted: false,
+            });
             if leading {
                 self.lead(ctx, w, wallet, &d, &mut outbox, true);
             } else if self.role == Role::Impersonator {
@@ -293,16 +303,17 @@ impl Node {
         wallet: usize,
         safe_hash: B256,
     ) -> WindowDecision {
-        if let Some(d) = self.shared.borrow().decisions.get(&(w, wallet)) {
+        if let Some(d) = self.shared.borrow().decisions.get(w, wallet) {
             if d.safe_hash == safe_hash {
                 return d.clone();
             }
         }
         let (decision, leader, online) = {
-            let s = self.shared.borrow();
+            let mut s = self.shared.borrow_mut();
+            let s = &mut *s;
             let wl = &s.wallets[wallet];
             let seed = coordination_seed(&wl.pkh, &safe_hash.0);
-            let decision = decide_prepared(&wl.group, &seed, w, &s.checklist);
+            let decision = s.coordinator.coordinate(&wl.group, &seed, w, &s.checklist);
             let leader = wl.seats[decision.leader_seat as usize - 1];
             // Fault onset for inactivity-claim latency: fewer than the heartbeat's active
             // members online.
@@ -331,12 +342,13 @@ impl Node {
 
     /// The planted defect `heartbeat_from_leader_generator`: the checklist's heartbeat comes
     /// from the leader shuffle's generator, drawn after the shuffle, instead of a fresh one.
-    fn reused_generator_decision(&self, d: WindowDecision) -> WindowDecision {
+    fn reused_generator_decision(&self, wallet: usize, d: WindowDecision) -> WindowDecision {
         let mut decision = (*d.decision).clone();
         if decision.valid() {
             let p = self.shared.borrow().checklist.heartbeat_probability;
             let mut g = super::GoRand::new(decision.go_seed);
-            let mut ops = decision.leader.sorted.clone();
+            let mut ops: Vec<usize> =
+                (0..self.shared.borrow().wallets[wallet].group.sorted.len()).collect();
             g.shuffle(&mut ops);
             decision.checklist.retain(|a| *a != Action::Heartbeat);
             if g.float64() < p {
@@ -416,8 +428,44 @@ impl Node {
                 self.validate(ctx, wallet, &proposal).ok()?;
                 Some(proposal)
             }
-            // No moved-funds or moving-funds demand is generated: nothing to propose.
-            _ => None,
+            Action::MovingFunds => {
+                let content = {
+                    let s = self.shared.borrow();
+                    let order = s.moving.get(&wallet)?;
+                    if order.signed_block.is_some() {
+                        return None;
+                    }
+                    message::MovingFundsContent {
+                        fee: s.moving_funds_fee,
+                        main_utxo: order.main_utxo,
+                        targets: order.targets.iter().map(|t| s.wallets[*t].pkh).collect(),
+                    }
+                };
+                let proposal = Proposal {
+                    action: Action::MovingFunds,
+                    content: message::moving_funds_content(&content),
+                };
+                self.validate(ctx, wallet, &proposal).ok()?;
+                Some(proposal)
+            }
+            Action::MovedFundsSweep => {
+                let (tx, index, fee) = {
+                    let s = self.shared.borrow();
+                    let r = s
+                        .moved_funds
+                        .values()
+                        .filter(|r| r.wallet == wallet && r.signed_block.is_none())
+                        .min_by_key(|r| (r.requested_block, r.tx_hash, r.output_index))?;
+                    (r.tx_hash, r.output_index, s.moved_funds_sweep_fee)
+                };
+                let proposal = Proposal {
+                    action: Action::MovedFundsSweep,
+                    content: message::moved_funds_sweep_content(fee, &tx, index),
+                };
+                self.validate(ctx, wallet, &proposal).ok()?;
+                Some(proposal)
+            }
+            Action::Noop => None,
         }
     }
 
@@ -568,7 +616,47 @@ impl Node {
                 )
                 .map(|_| ())
             }
-            _ => return Err("no content for this action in the model".into()),
+            Action::MovingFunds => {
+                let Some(c) = message::parse_moving_funds(&p.content) else {
+                    return Err("malformed moving funds proposal".into());
+                };
+                ctx.view(
+                    chain,
+                    validator,
+                    &WalletProposalValidator::validateMovingFundsProposalCall {
+                        proposal: WalletProposalValidator::MovingFundsProposal {
+                            walletPubKeyHash: FixedBytes(pkh),
+                            targetWallets: c.targets.iter().map(|t| FixedBytes(*t)).collect(),
+                            movingFundsTxFee: U256::from(c.fee),
+                        },
+                        walletMainUtxo: WalletProposalValidator::MainUtxo {
+                            txHash: c.main_utxo.0,
+                            txOutputIndex: c.main_utxo.1,
+                            txOutputValue: c.main_utxo.2,
+                        },
+                    },
+                )
+                .map(|_| ())
+            }
+            Action::MovedFundsSweep => {
+                let Some((fee, tx, index)) = message::parse_moved_funds_sweep(&p.content) else {
+                    return Err("malformed moved funds sweep proposal".into());
+                };
+                ctx.view(
+                    chain,
+                    validator,
+                    &WalletProposalValidator::validateMovedFundsSweepProposalCall {
+                        proposal: WalletProposalValidator::MovedFundsSweepProposal {
+                            walletPubKeyHash: FixedBytes(pkh),
+                            movingFundsTxHash: tx,
+                            movingFundsTxOutputIdx: index,
+                            movedFundsSweepTxFee: U256::from(fee),
+                        },
+                    },
+                )
+                .map(|_| ())
+            }
+            Action::Noop => return Err("Noop has no content".into()),
         };
         r.map_err(|e| e.to_string())
     }
@@ -723,6 +811,21 @@ impl Node {
                     }
                 }
             }
+            if own.action == Action::MovingFunds {
+                let now = ctx.block_number(s.chain);
+                if let Some(o) = s.moving.get_mut(&wallet) {
+                    o.proposed_block.get_or_insert(now);
+                }
+            }
+            if own.action == Action::MovedFundsSweep {
+                if let Some((_, tx, index)) = message::parse_moved_funds_sweep(&own.content) {
+                    let now = ctx.block_number(s.chain);
+                    let key = message::moved_funds_sweep_key(&tx, index);
+                    if let Some(r) = s.moved_funds.get_mut(&key) {
+                        r.proposed_block.get_or_insert(now);
+                    }
+                }
+            }
             if own.action == Action::Redemption {
                 if let Some((_, scripts)) = message::parse_redemption(&own.content) {
                     let pkh = s.wallets[wallet].pkh;
@@ -739,7 +842,7 @@ impl Node {
             }
         }
         self.results.insert(wallet, (w, own));
-        if let Some(r) = self.routines.get_mut(&wallet) {
+        if let Some(r) = self.routines.get_mut(wallet).and_then(Option::as_mut) {
             r.accepted = true;
         }
     }
@@ -806,7 +909,7 @@ impl Node {
 
     fn on_resend(&mut self, ctx: &mut Ctx, w: u64, k: u64) {
         // Sends at w+5, w+15, w+35, w+75: back-off doubling from 5 blocks.
-        let current = self.routines.values().any(|r| r.window == w);
+        let current = self.routines.iter().flatten().any(|r| r.window == w);
         if !current {
             return;
         }
@@ -824,7 +927,7 @@ impl Node {
         let wallets = std::mem::take(&mut self.retry);
         let mut outbox = BTreeMap::new();
         for wallet in wallets {
-            let d = self.shared.borrow().decisions.get(&(w, wallet)).cloned();
+            let d = self.shared.borrow().decisions.get(w, wallet).cloned();
             if let Some(d) = d {
                 self.lead(ctx, w, wallet, &d, &mut outbox, false);
             }
@@ -844,7 +947,7 @@ impl Node {
             else {
                 continue;
             };
-            let Some(r) = self.routines.get(&wallet) else {
+            let Some(r) = self.routine(wallet) else {
                 continue;
             };
             // The routine stops listening at its deadline `w + 80` (as seen on this feed).
@@ -881,9 +984,11 @@ impl Node {
                                 )
                             });
                     }
-                    self.routines.get_mut(&wallet).expect("routine").accepted = true;
+                    if let Some(r) = self.routines[wallet].as_mut() {
+                        r.accepted = true;
+                    }
                     let mut s = self.shared.borrow_mut();
-                    s.count("acceptances", 1);
+                    s.acceptances += 1;
                     if msg.proposal.action != Action::Noop {
                         drop(s);
                         self.results.insert(wallet, (w, msg.proposal.clone()));
@@ -897,13 +1002,19 @@ impl Node {
         let idle: Vec<(usize, u32)> = self
             .routines
             .iter()
+            .enumerate()
+            .filter_map(|(wallet, r)| Some((wallet, r.as_ref()?)))
             .filter(|(_, r)| r.window == w && !r.accepted && !r.leading)
-            .map(|(wallet, r)| (*wallet, r.leader))
+            .map(|(wallet, r)| (wallet, r.leader))
             .collect();
         for (wallet, leader) in idle {
             self.fault(ctx, w, wallet, Fault::LeaderIdleness, leader);
         }
-        self.routines.retain(|_, r| r.window != w);
+        for slot in &mut self.routines {
+            if slot.as_ref().is_some_and(|r| r.window == w) {
+                *slot = None;
+            }
+        }
         self.resend.clear();
     }
 
@@ -988,6 +1099,8 @@ impl Node {
                         Action::Heartbeat => s.count("heartbeats_executed", 1),
                         Action::Redemption => s.count("redemptions_executed", 1),
                         Action::DepositSweep => s.count("deposit_sweeps_executed", 1),
+                        Action::MovingFunds => s.count("moving_funds_executed", 1),
+                        Action::MovedFundsSweep => s.count("moved_funds_sweeps_executed", 1),
                         _ => {}
                     }
                 }
@@ -1025,7 +1138,9 @@ impl Node {
             }
             let conc = *s.concurrent.get(op).unwrap_or(&1) as f64;
             let p = (capacity / conc).min(1.0);
-            if s.readiness_draw(*op, wallet, w, attempt) < p {
+            // A draw is always below 1: at full readiness none is needed (the draw is a pure
+            // function of its key, so skipping it changes nothing else).
+            if p >= 1.0 || s.readiness_draw(*op, wallet, w, attempt) < p {
                 ready.push((*op, *seats));
             }
         }
@@ -1117,6 +1232,25 @@ impl Node {
                 }
             }
             (Action::DepositSweep, false) => s.count("deposit_sweeps_failed", 1),
+            (Action::MovingFunds, true) => {
+                s.count("moving_funds_signed", 1);
+                if let Some(o) = s.moving.get_mut(&wallet) {
+                    o.signed_block = Some(b);
+                }
+            }
+            (Action::MovingFunds, false) => s.count("moving_funds_failed", 1),
+            (Action::MovedFundsSweep, true) => {
+                s.count("moved_funds_sweeps_signed", 1);
+                if let Some((_, tx, index)) = message::parse_moved_funds_sweep(&content) {
+                    let k = message::moved_funds_sweep_key(&tx, index);
+                    if let Some(r) = s.moved_funds.get_mut(&k) {
+                        r.signed_block = Some(b);
+                        let lat = b - r.requested_block;
+                        s.moved_funds_sweep_latencies.push(lat);
+                    }
+                }
+            }
+            (Action::MovedFundsSweep, false) => s.count("moved_funds_sweeps_failed", 1),
             _ => {}
         }
         if s.equivocations.contains(&(wallet, w)) {
@@ -1168,6 +1302,46 @@ impl Node {
                     },
                 );
                 self.sweep_txs.insert(tx, (wallet, keys));
+            }
+        }
+        // The moving-funds proof: the bridge creates a moved-funds sweep request per target
+        // (output `i` pays target `i`) and the source wallet is closing.
+        if ok && action == Action::MovingFunds {
+            if let Some(c) = message::parse_moving_funds(&content) {
+                let (chain, bridge, pkh) = {
+                    let s = self.shared.borrow();
+                    (s.chain, s.bridge, s.wallets[wallet].pkh)
+                };
+                let tx = ctx.send_tx(
+                    chain,
+                    bridge,
+                    &Bridge::submitMovingFundsProofCall {
+                        walletPubKeyHash: FixedBytes(pkh),
+                        targetWallets: c.targets.iter().map(|t| FixedBytes(*t)).collect(),
+                        movingFundsTxHash: key.2,
+                    },
+                );
+                self.moving_txs.insert(tx, (wallet, key.2));
+            }
+        }
+        if ok && action == Action::MovedFundsSweep {
+            if let Some((_, moving_tx, index)) = message::parse_moved_funds_sweep(&content) {
+                let (chain, bridge, pkh) = {
+                    let s = self.shared.borrow();
+                    (s.chain, s.bridge, s.wallets[wallet].pkh)
+                };
+                let tx = ctx.send_tx(
+                    chain,
+                    bridge,
+                    &Bridge::submitMovedFundsSweepProofCall {
+                        walletPubKeyHash: FixedBytes(pkh),
+                        movingFundsTxHash: moving_tx,
+                        movingFundsTxOutputIndex: index,
+                        sweepTxHash: key.2,
+                    },
+                );
+                self.moved_sweep_txs
+                    .insert(tx, message::moved_funds_sweep_key(&moving_tx, index));
             }
         }
     }
@@ -1430,6 +1604,39 @@ impl Actor for Node {
                         for k in keys {
                             s.deposits.remove(&k);
                         }
+                    }
+                }
+                if let Some((wallet, moving_tx)) = self.moving_txs.remove(&receipt.tx) {
+                    if ok {
+                        let mut s = self.shared.borrow_mut();
+                        s.count("moving_funds_completed", 1);
+                        let targets = s
+                            .moving
+                            .get(&wallet)
+                            .map(|o| o.targets.clone())
+                            .unwrap_or_default();
+                        for (i, target) in targets.into_iter().enumerate() {
+                            let k = message::moved_funds_sweep_key(&moving_tx, i as u32);
+                            s.count("moved_funds_sweep_requests", 1);
+                            s.moved_funds.insert(
+                                k,
+                                super::state::PendingMovedFunds {
+                                    wallet: target,
+                                    tx_hash: moving_tx,
+                                    output_index: i as u32,
+                                    requested_block: block.number,
+                                    proposed_block: None,
+                                    signed_block: None,
+                                },
+                            );
+                        }
+                    }
+                }
+                if let Some(k) = self.moved_sweep_txs.remove(&receipt.tx) {
+                    if ok {
+                        let mut s = self.shared.borrow_mut();
+                        s.count("moved_funds_swept", 1);
+                        s.moved_funds.remove(&k);
                     }
                 }
                 if let Some(keys) = self.proof_txs.remove(&receipt.tx) {

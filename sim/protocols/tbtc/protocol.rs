@@ -1,6 +1,8 @@
 //! The `tbtc` protocol module: parameters, actor kinds and genesis (contracts, wallets, seats).
 
-use super::config::{DepositorParams, NodeParams, RedeemerParams, Role, TbtcConfig, NODE_KINDS};
+use super::config::{
+    DepositorParams, LifecycleParams, NodeParams, RedeemerParams, Role, TbtcConfig, NODE_KINDS,
+};
 use super::node::NodeSpawn;
 use super::state::{Coordination, Shared, Wallet};
 use super::{invariants, leader, metrics, Bridge, WalletProposalValidator, WalletRegistry};
@@ -35,6 +37,7 @@ const KINDS: &[&str] = &[
     "censoring_leader",
     "redeemer",
     "depositor",
+    "wallet_lifecycle",
 ];
 
 impl Protocol for TbtcProtocol {
@@ -78,6 +81,13 @@ impl Protocol for TbtcProtocol {
             let p = from_node::<DepositorParams>(params)?;
             p.validate()
                 .map_err(|e| ScenarioError::at(params.loc, format!("tbtc.depositor: {e}")))?;
+            return Ok(Box::new(p));
+        }
+        if kind == "wallet_lifecycle" {
+            let p = from_node::<LifecycleParams>(params)?;
+            p.validate().map_err(|e| {
+                ScenarioError::at(params.loc, format!("tbtc.wallet_lifecycle: {e}"))
+            })?;
             return Ok(Box::new(p));
         }
         if NODE_KINDS.contains(&kind) {
@@ -124,6 +134,12 @@ impl ProtocolConfig for TbtcConfig {
                 "tbtc needs at least one operator node (tbtc.node or a faulty kind)".into(),
             );
         }
+        // The wallet-lifecycle generator, if any, is the bridge's wallet governance.
+        let governance = g
+            .actors()
+            .into_iter()
+            .find(|(_, _, kind, _)| kind == "tbtc.wallet_lifecycle")
+            .map(|(_, _, _, address)| address);
         let owner = g.deployer();
         let bridge = g.deploy(chain, "Bridge", BRIDGE_ABI, Bridge::BYTECODE.clone())?;
         let registry = g.deploy(
@@ -149,6 +165,15 @@ impl ProtocolConfig for TbtcConfig {
             },
         )?;
 
+        if let Some(governance) = governance {
+            g.call(
+                chain,
+                owner,
+                bridge,
+                &Bridge::setWalletGovernanceCall { governance },
+            )?;
+        }
+
         let mut st = Coordination::new(self, chain);
         st.bridge = bridge;
         st.registry = registry;
@@ -162,10 +187,11 @@ impl ProtocolConfig for TbtcConfig {
             st.roles.insert(*id, *role);
         }
         let mut groups = g.stream("groups");
+        let mut wallet_keys = g.stream("wallet-keys");
         for i in 0..self.wallets as usize {
-            // A synthetic wallet public key hash: it only feeds the coordination seed.
-            let mut pkh = [0u8; 20];
-            groups.fill(&mut pkh);
+            // The wallet's key: its PKH (HASH160 of the compressed public key) feeds the
+            // coordination seed and keys the bridge's records.
+            let (_, pkh) = super::wallet_key::draw_wallet_key(|b| wallet_keys.fill(b));
             let seats: Vec<u32> = (0..self.seats)
                 .map(|_| nodes[groups.pick(nodes.len())].0)
                 .collect();
@@ -212,6 +238,7 @@ impl ProtocolConfig for TbtcConfig {
         }
         st.last_heartbeat = vec![None; st.wallets.len()];
         st.main_utxo = vec![false; st.wallets.len()];
+        st.retired = vec![false; st.wallets.len()];
         st.degraded_since = vec![None; st.wallets.len()];
         st.claimed_since_onset = vec![false; st.wallets.len()];
         let shared: Shared = Rc::new(RefCell::new(st));

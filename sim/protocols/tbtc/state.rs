@@ -4,9 +4,9 @@
 
 use super::config::{HeartbeatRules, Role, TbtcConfig};
 use super::message::Proposal;
-use super::{checklist::ChecklistParams, Action, Decision, Fault};
+use super::{checklist::ChecklistParams, Action, Coordinated, Coordinator, Fault};
 use crate::chain::ChainIdx;
-use alloy_primitives::{keccak256, Address, B256};
+use alloy_primitives::{Address, B256};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -47,7 +47,7 @@ impl Wallet {
 #[derive(Debug, Clone)]
 pub struct WindowDecision {
     pub safe_hash: B256,
-    pub decision: Rc<Decision>,
+    pub decision: Rc<Coordinated>,
     /// The leader's operator index.
     pub leader: u32,
     /// What followers accept: the checklist and Noop (built once, shared by every node).
@@ -55,7 +55,7 @@ pub struct WindowDecision {
 }
 
 impl WindowDecision {
-    pub fn new(safe_hash: B256, decision: Decision, leader: u32) -> WindowDecision {
+    pub fn new(safe_hash: B256, decision: Coordinated, leader: u32) -> WindowDecision {
         let mut allowed = decision.checklist.clone();
         allowed.push(Action::Noop);
         WindowDecision {
@@ -86,6 +86,8 @@ pub fn signatures_needed(p: &Proposal, has_main_utxo: bool) -> u32 {
                 .max(1);
             deposits + u32::from(has_main_utxo)
         }
+        // The moved funds plus the main UTXO if the wallet has one: 1–2 inputs.
+        Action::MovedFundsSweep => 1 + u32::from(has_main_utxo),
         _ => 1,
     }
 }
@@ -169,6 +171,31 @@ pub struct PendingDeposit {
     pub signed_block: Option<u64>,
 }
 
+/// A wallet moving its funds: the targets of its commitment and the main UTXO it spends.
+#[derive(Debug, Clone)]
+pub struct MovingFundsOrder {
+    /// Target wallets, in commitment order.
+    pub targets: Vec<usize>,
+    /// The main UTXO: transaction hash, output index, value (satoshi).
+    pub main_utxo: (B256, u32, u64),
+    pub begun_block: u64,
+    pub proposed_block: Option<u64>,
+    /// Block of the moving-funds signature, once signed.
+    pub signed_block: Option<u64>,
+}
+
+/// A moved-funds sweep request pending on the bridge for `wallet`.
+#[derive(Debug, Clone)]
+pub struct PendingMovedFunds {
+    pub wallet: usize,
+    /// The moving-funds transaction and the output that pays this wallet.
+    pub tx_hash: B256,
+    pub output_index: u32,
+    pub requested_block: u64,
+    pub proposed_block: Option<u64>,
+    pub signed_block: Option<u64>,
+}
+
 /// Bitcoin block interval (seconds) for funding-transaction confirmations.
 pub const BITCOIN_BLOCK_SECS: u64 = 600;
 /// Confirmations a deposit's funding transaction needs before a leader sweeps it (spec 7.2).
@@ -208,7 +235,9 @@ pub struct Coordination {
     /// Wallets each operator holds seats in.
     pub node_wallets: BTreeMap<u32, Vec<usize>>,
     pub roles: BTreeMap<u32, Role>,
-    pub decisions: BTreeMap<(u64, usize), WindowDecision>,
+    pub decisions: PerWindow<WindowDecision>,
+    /// Computes the decisions (one reusable Go source).
+    pub coordinator: Coordinator,
     pub sessions: BTreeMap<(usize, u64, B256), Session>,
     pub claims: BTreeMap<(usize, u64), Claim>,
     /// Sessions each operator is signing in now (for the overload model).
@@ -218,6 +247,16 @@ pub struct Coordination {
     pub deposits: BTreeMap<B256, PendingDeposit>,
     /// Wallets whose main UTXO exists (created by their first deposit sweep).
     pub main_utxo: Vec<bool>,
+    pub moving_funds_fee: u64,
+    pub moved_funds_sweep_fee: u64,
+    /// Wallets moving their funds (entered MovingFunds), by wallet; kept after the move.
+    pub moving: BTreeMap<usize, MovingFundsOrder>,
+    /// Pending moved-funds sweep requests by bridge key.
+    pub moved_funds: BTreeMap<B256, PendingMovedFunds>,
+    /// Wallets that left Live (moving funds, then closing): no new demand goes to them.
+    pub retired: Vec<bool>,
+    /// Moved-funds request to sweep latencies (blocks).
+    pub moved_funds_sweep_latencies: Vec<u64>,
     /// Per-window statistics.
     pub window_heartbeats: BTreeMap<u64, u32>,
     pub last_heartbeat: Vec<Option<u64>>,
@@ -232,13 +271,16 @@ pub struct Coordination {
     /// Reveal to signature of swept deposits, in blocks.
     pub deposit_sweep_latencies: Vec<u64>,
     pub counters: BTreeMap<&'static str, i128>,
+    /// The `acceptances` counter, kept apart from `counters`: it counts every follower's
+    /// every acceptance, the most frequent count of a run.
+    pub acceptances: i128,
     pub faults_by_type: BTreeMap<&'static str, i128>,
     /// (window, wallet, observer, fault, culprit) of faults seen by honest observers.
     pub fault_log: Vec<(u64, usize, u32, Fault, u32)>,
     /// First violation per invariant name.
     pub violations: BTreeMap<&'static str, String>,
     /// Honest followers' view of each (window, wallet): (leader seat, checklist and Noop).
-    pub agreement: BTreeMap<(u64, usize), LeaderView>,
+    pub agreement: PerWindow<LeaderView>,
     /// Equivocations sent: (wallet, window).
     pub equivocations: Vec<(usize, u64)>,
     /// Running actions per (operator, wallet): (window, digest).
@@ -246,6 +288,46 @@ pub struct Coordination {
     /// Outcomes of the start checks at the head block with the given hash, per (wallet,
     /// proposal), shared by the members that start the same action (see `Node::start_check`).
     pub start_checks: StartChecks,
+}
+
+/// Per-window, per-wallet values: one slot per wallet for each window (a wallet index is
+/// dense), so the lookups every node makes for every wallet in every window are an index
+/// instead of a search over all (window, wallet) keys.
+#[derive(Debug, Clone)]
+pub struct PerWindow<T> {
+    windows: BTreeMap<u64, Vec<Option<T>>>,
+}
+
+impl<T> Default for PerWindow<T> {
+    fn default() -> Self {
+        PerWindow {
+            windows: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> PerWindow<T> {
+    pub fn get(&self, w: u64, wallet: usize) -> Option<&T> {
+        self.windows.get(&w)?.get(wallet)?.as_ref()
+    }
+
+    /// Sets the value of (w, wallet); `wallets` is the number of wallets.
+    pub fn insert(&mut self, w: u64, wallet: usize, wallets: usize, value: T) {
+        let slots = self.windows.entry(w).or_insert_with(|| {
+            let mut v = Vec::with_capacity(wallets);
+            v.resize_with(wallets.max(wallet + 1), || None);
+            v
+        });
+        if slots.len() <= wallet {
+            slots.resize_with(wallet + 1, || None);
+        }
+        slots[wallet] = Some(value);
+    }
+
+    /// Forgets the windows before `keep`.
+    pub fn forget_before(&mut self, keep: u64) {
+        self.windows = self.windows.split_off(&keep);
+    }
 }
 
 /// What an honest follower takes from a decision: the leader's sender seat and what it accepts
@@ -282,13 +364,20 @@ impl Coordination {
             wallet_by_pkh: BTreeMap::new(),
             node_wallets: BTreeMap::new(),
             roles: BTreeMap::new(),
-            decisions: BTreeMap::new(),
+            decisions: PerWindow::default(),
+            coordinator: Coordinator::default(),
             sessions: BTreeMap::new(),
             claims: BTreeMap::new(),
             concurrent: BTreeMap::new(),
             pending: BTreeMap::new(),
             deposits: BTreeMap::new(),
             main_utxo: Vec::new(),
+            moving_funds_fee: cfg.moving_funds_fee,
+            moved_funds_sweep_fee: cfg.moved_funds_sweep_fee,
+            moving: BTreeMap::new(),
+            moved_funds: BTreeMap::new(),
+            retired: Vec::new(),
+            moved_funds_sweep_latencies: Vec::new(),
             window_heartbeats: BTreeMap::new(),
             last_heartbeat: Vec::new(),
             heartbeat_gaps: Vec::new(),
@@ -299,10 +388,11 @@ impl Coordination {
             redemption_proposal_latencies: Vec::new(),
             deposit_sweep_latencies: Vec::new(),
             counters: BTreeMap::new(),
+            acceptances: 0,
             faults_by_type: BTreeMap::new(),
             fault_log: Vec::new(),
             violations: BTreeMap::new(),
-            agreement: BTreeMap::new(),
+            agreement: PerWindow::default(),
             equivocations: Vec::new(),
             running: BTreeMap::new(),
             start_checks: (B256::ZERO, BTreeMap::new()),
@@ -347,7 +437,7 @@ impl Coordination {
     /// Notes the decision of a (window, wallet) the first time any node computes it, and the
     /// window statistics that come with it.
     pub fn note_decision(&mut self, w: u64, wallet: usize, d: WindowDecision) {
-        if self.decisions.contains_key(&(w, wallet)) {
+        if self.decisions.get(w, wallet).is_some() {
             return;
         }
         let index = super::window::index(w);
@@ -363,7 +453,8 @@ impl Coordination {
         } else {
             self.window_heartbeats.entry(w).or_insert(0);
         }
-        self.decisions.insert((w, wallet), d);
+        let wallets = self.wallets.len();
+        self.decisions.insert(w, wallet, wallets, d);
     }
 
     /// Forgets per-window state no routine can reach any more once window `w` begins: every
@@ -371,8 +462,8 @@ impl Coordination {
     /// year-long run's memory flat.
     fn prune(&mut self, w: u64) {
         let keep = w.saturating_sub(2 * super::window::FREQUENCY);
-        self.decisions.retain(|(dw, _), _| *dw >= keep);
-        self.agreement.retain(|(dw, _), _| *dw >= keep);
+        self.decisions.forget_before(keep);
+        self.agreement.forget_before(keep);
         self.sessions.retain(|(_, dw, _), _| *dw >= keep);
         self.claims.retain(|(_, dw), _| *dw >= keep);
         self.equivocations.retain(|(_, dw)| *dw >= keep);
@@ -388,7 +479,7 @@ impl Coordination {
         buf[36..44].copy_from_slice(&(wallet as u64).to_be_bytes());
         buf[44..52].copy_from_slice(&window.to_be_bytes());
         buf[52..56].copy_from_slice(&attempt.to_be_bytes());
-        let h = keccak256(buf);
+        let h = crate::chain::keccak256_asm(&buf);
         let x = u64::from_be_bytes(h.0[..8].try_into().expect("8"));
         (x >> 11) as f64 / (1u64 << 53) as f64
     }

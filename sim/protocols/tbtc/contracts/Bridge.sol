@@ -45,6 +45,9 @@ contract Bridge {
     }
 
     address public immutable owner;
+    /// @notice Besides the owner, the account that moves wallets' funds and creates moved-funds sweep
+    ///         requests (in the simulation: the wallet-lifecycle load generator).
+    address public walletGovernance;
 
     mapping(bytes20 => Wallet) internal walletsByPkh;
     mapping(uint256 => DepositRequest) internal depositsByKey;
@@ -78,6 +81,12 @@ contract Bridge {
         address indexed vault
     );
     event DepositsSwept(bytes20 walletPubKeyHash, bytes32 sweepTxHash);
+    event MovingFundsCommitmentSubmitted(bytes20 indexed walletPubKeyHash, bytes20[] targetWallets);
+    event MovingFundsCompleted(bytes20 indexed walletPubKeyHash, bytes32 movingFundsTxHash);
+    event MovedFundsSweepRequested(
+        bytes20 indexed walletPubKeyHash, bytes32 movingFundsTxHash, uint32 movingFundsTxOutputIndex
+    );
+    event MovedFundsSwept(bytes20 indexed walletPubKeyHash, bytes32 sweepTxHash);
 
     error NotOwner();
 
@@ -88,6 +97,15 @@ contract Bridge {
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
         _;
+    }
+
+    modifier onlyGovernance() {
+        if (msg.sender != owner && msg.sender != walletGovernance) revert NotOwner();
+        _;
+    }
+
+    function setWalletGovernance(address governance) external onlyOwner {
+        walletGovernance = governance;
     }
 
     // ---- wallets -------------------------------------------------------------------------------
@@ -209,9 +227,65 @@ contract Bridge {
 
     function addMovedFundsSweepRequest(bytes32 txHash, uint32 outputIndex, bytes20 walletPubKeyHash)
         external
-        onlyOwner
+        onlyGovernance
     {
+        require(walletsByPkh[walletPubKeyHash].state == WalletState.Live, "Wallet must be in Live state");
         movedFundsSweepsByKey[movedFundsSweepKey(txHash, outputIndex)] = MovedFundsSweepRequest(walletPubKeyHash, 1);
+        emit MovedFundsSweepRequested(walletPubKeyHash, txHash, outputIndex);
+    }
+
+    /// @notice A Live wallet starts moving its funds (main UTXO `mainUtxoHash`) to Live target wallets: it enters
+    ///         MovingFunds with the commitment `keccak256(abi.encodePacked(targetWallets))`.
+    function beginMovingFunds(bytes20 walletPubKeyHash, bytes32 mainUtxoHash, bytes20[] calldata targetWallets)
+        external
+        onlyGovernance
+    {
+        Wallet storage w = walletsByPkh[walletPubKeyHash];
+        require(w.state == WalletState.Live, "Wallet must be in Live state");
+        require(targetWallets.length > 0, "No target wallets");
+        for (uint256 i = 0; i < targetWallets.length; i++) {
+            require(targetWallets[i] != walletPubKeyHash, "Source wallet cannot be a target wallet");
+            require(walletsByPkh[targetWallets[i]].state == WalletState.Live, "Target wallet must be in Live state");
+        }
+        w.state = WalletState.MovingFunds;
+        w.mainUtxoHash = mainUtxoHash;
+        w.movingFundsTargetWalletsCommitmentHash = keccak256(abi.encodePacked(targetWallets));
+        emit MovingFundsCommitmentSubmitted(walletPubKeyHash, targetWallets);
+    }
+
+    /// @notice Proof of the moving-funds transaction (SPV proof elided): output `i` pays target wallet `i`, which
+    ///         must sweep it (a pending moved-funds sweep request); the source wallet is then Closing.
+    function submitMovingFundsProof(bytes20 walletPubKeyHash, bytes20[] calldata targetWallets, bytes32 movingFundsTxHash)
+        external
+    {
+        Wallet storage w = walletsByPkh[walletPubKeyHash];
+        require(w.state == WalletState.MovingFunds, "Wallet must be in MovingFunds state");
+        require(
+            w.movingFundsTargetWalletsCommitmentHash == keccak256(abi.encodePacked(targetWallets)),
+            "Target wallets do not match target wallets commitment hash"
+        );
+        for (uint256 i = 0; i < targetWallets.length; i++) {
+            movedFundsSweepsByKey[movedFundsSweepKey(movingFundsTxHash, uint32(i))] =
+                MovedFundsSweepRequest(targetWallets[i], 1);
+            emit MovedFundsSweepRequested(targetWallets[i], movingFundsTxHash, uint32(i));
+        }
+        w.state = WalletState.Closing;
+        w.mainUtxoHash = bytes32(0);
+        emit MovingFundsCompleted(walletPubKeyHash, movingFundsTxHash);
+    }
+
+    /// @notice Proof that the wallet swept the moved funds of this request (SPV proof elided).
+    function submitMovedFundsSweepProof(
+        bytes20 walletPubKeyHash,
+        bytes32 movingFundsTxHash,
+        uint32 movingFundsTxOutputIndex,
+        bytes32 sweepTxHash
+    ) external {
+        MovedFundsSweepRequest storage r =
+            movedFundsSweepsByKey[movedFundsSweepKey(movingFundsTxHash, movingFundsTxOutputIndex)];
+        require(r.state == 1 && r.walletPubKeyHash == walletPubKeyHash, "Sweep request not pending for this wallet");
+        r.state = 2;
+        emit MovedFundsSwept(walletPubKeyHash, sweepTxHash);
     }
 
     function movedFundsSweepRequests(uint256 key) external view returns (MovedFundsSweepRequest memory) {
