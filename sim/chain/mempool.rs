@@ -1,7 +1,7 @@
 //! Pending transactions, queued per sender in nonce order.
 
 use super::PendingTx;
-use crate::engine::lookup::{lookup_map, LookupMap};
+use crate::engine::lookup::LookupMap;
 use alloy_primitives::Address;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, VecDeque};
 /// Every sender that ever submitted has a queue, which stays (empty, with its capacity) between
 /// bursts. Queues are found by sender through a lookup-only hash map (several times per
 /// transaction: submit, offer, execute); the address-ordered index is what gets iterated.
+#[derive(Default)]
 pub(crate) struct Mempool {
     /// Queue of each sender, in address order (iteration).
     by_sender: BTreeMap<Address, usize>,
@@ -17,17 +18,6 @@ pub(crate) struct Mempool {
     slot_of: LookupMap<Address, usize>,
     queues: Vec<VecDeque<PendingTx>>,
     len: usize,
-}
-
-impl Default for Mempool {
-    fn default() -> Self {
-        Mempool {
-            by_sender: BTreeMap::new(),
-            slot_of: lookup_map(),
-            queues: Vec::new(),
-            len: 0,
-        }
-    }
 }
 
 impl Mempool {

@@ -1,20 +1,87 @@
 //! Hash maps for the engine's hot, lookup-only tables (transaction owners, metric slots).
 //!
-//! A [`LookupMap`] is only ever asked for, given and removed keys: never iterated, so its
-//! internal order cannot leak into a run, which stays deterministic. The hasher is fixed and
+//! A [`LookupMap`] is only ever asked for, given and removed keys: it offers no iteration, so
+//! its internal order cannot leak into a run, which stays deterministic. It is the only hash map
+//! in `sim/` (a test below greps for others). The hasher is fixed and
 //! seedless (the same on every machine and run) and cheap: a multiply-rotate over 8-byte words,
 //! enough for keys that are random ids or short names. Anything that is iterated stays a
 //! `BTreeMap` or a `Vec`.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-/// A hash map that is never iterated (see the module documentation).
-pub type LookupMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+/// A hash map that can only be asked, given and relieved of keys: it has no iteration (and its
+/// `Debug` shows only its length), so its internal order cannot reach a run.
+pub struct LookupMap<K, V>(HashMap<K, V, BuildHasherDefault<WordHasher>>);
 
 /// A new, empty [`LookupMap`].
 pub fn lookup_map<K, V>() -> LookupMap<K, V> {
-    HashMap::with_hasher(BuildHasherDefault::default())
+    LookupMap(HashMap::with_hasher(BuildHasherDefault::default()))
+}
+
+impl<K: Hash + Eq, V> LookupMap<K, V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.get(key)
+    }
+
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.get_mut(key)
+    }
+
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.contains_key(key)
+    }
+
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.0.insert(key, value)
+    }
+
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.remove(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<K, V> Default for LookupMap<K, V> {
+    fn default() -> Self {
+        lookup_map()
+    }
+}
+
+impl<K: Clone, V: Clone> Clone for LookupMap<K, V> {
+    fn clone(&self) -> Self {
+        LookupMap(self.0.clone())
+    }
+}
+
+impl<K, V> std::fmt::Debug for LookupMap<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LookupMap({} entries)", self.0.len())
+    }
 }
 
 /// Folds 8-byte words with a multiply and a rotate (the scheme of rustc's `FxHasher`).
@@ -110,5 +177,40 @@ mod tests {
             Some(&8)
         );
         assert!(!m.contains_key(&B256::left_padding_from(&7u32.to_be_bytes())));
+    }
+
+    /// The determinism rule of the README: no `HashMap` or `HashSet` anywhere in `sim/` but
+    /// here, behind a type without iteration.
+    #[test]
+    fn no_other_hash_collections_in_sim() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("sim/ is readable") {
+                let path = entry.expect("directory entry").path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("engine/lookup.rs")
+                {
+                    let text = std::fs::read_to_string(&path).expect("source is UTF-8");
+                    for (i, line) in text.lines().enumerate() {
+                        if line.contains(concat!("Hash", "Map"))
+                            || line.contains(concat!("Hash", "Set"))
+                        {
+                            found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sim"),
+            &mut found,
+        );
+        assert!(
+            found.is_empty(),
+            "hash collections in sim/:\n{}",
+            found.join("\n")
+        );
     }
 }
