@@ -23,7 +23,12 @@ use revm::context::{BlockEnv, TxEnv};
 use revm::primitives::{TxKind, KECCAK_EMPTY};
 use revm::{Database, ExecuteCommitEvm, ExecuteEvm, SystemCallEvm};
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
+use std::collections::BinaryHeap;
+
+/// Senders whose next transaction may go into the block being built, highest tip first, then
+/// earliest arrival: a min-heap of `(Reverse(tip), seq, sender)`. Sequence numbers are unique,
+/// so the order is total and the heap pops exactly as a sorted set would.
+type Candidates = BinaryHeap<Reverse<(Reverse<u128>, u64, Address)>>;
 
 /// The hardfork every chain runs, recorded in trace headers.
 pub const HARDFORK: &str = "PRAGUE";
@@ -64,6 +69,9 @@ pub struct Chain {
     head: BlockHeader,
     /// Rule (spike-free) base fee of the head block; `None` at genesis.
     head_rule_fee: Option<u128>,
+    /// Rule base fee of the next block, computed once per block from the head (every
+    /// submission without a fee cap asks for it).
+    next_rule_fee: u128,
     /// Hash of every produced block, indexed by number (0 is genesis).
     hashes: Vec<B256>,
     /// Submission counter (arrival order, part of the tx hash).
@@ -94,12 +102,14 @@ impl Chain {
             .cache
             .block_hashes
             .insert(U256::ZERO, genesis_hash);
+        let initial_fee = config.base_fee.initial_wei;
         Chain {
             config,
             evm,
             mempool: Mempool::default(),
             head,
             head_rule_fee: None,
+            next_rule_fee: initial_fee,
             hashes: vec![genesis_hash],
             next_seq: 0,
         }
@@ -148,7 +158,16 @@ impl Chain {
 
     /// Adds a transaction to the mempool; the nonce is the sender's next pending nonce.
     pub fn submit(&mut self, req: TxRequest, now: SimTime) -> Submitted {
-        let nonce = self.nonce(req.from) + self.mempool.queued(req.from) as u64;
+        // The queue holds consecutive nonces from the committed one, so the next is one past
+        // its last; only a sender with nothing pending needs a state read.
+        let nonce = match self.mempool.last_nonce(req.from) {
+            Some(last) => last + 1,
+            None => self.nonce(req.from),
+        };
+        debug_assert_eq!(
+            nonce,
+            self.nonce(req.from) + self.mempool.queued(req.from) as u64
+        );
         let max_fee = req.max_fee.unwrap_or_else(|| {
             self.base_fee_at(now)
                 .saturating_mul(2)
@@ -210,14 +229,17 @@ impl Chain {
             ..BlockEnv::default()
         });
 
-        let mut candidates = BTreeSet::new();
+        let mut candidates = BinaryHeap::new();
         for sender in self.mempool.senders() {
             self.offer(sender, base_fee, eligible, &mut candidates);
         }
         let mut gas_used = 0u64;
-        let mut receipts = Vec::new();
+        // Room for every pending transaction that could fit (each uses at least 21,000 gas), so
+        // the list of receipts, which are large, is not regrown in a busy block.
+        let fits = usize::try_from(gas_limit / 21_000).unwrap_or(usize::MAX);
+        let mut receipts = Vec::with_capacity(self.mempool.len().min(fits));
         let mut dropped = Vec::new();
-        while let Some((_, _, sender)) = candidates.pop_first() {
+        while let Some(Reverse((_, _, sender))) = candidates.pop() {
             let Some(tx) = self.mempool.head(sender) else {
                 continue;
             };
@@ -226,9 +248,11 @@ impl Chain {
                 // Does not fit any more: the sender waits for the next block.
                 continue;
             }
-            let env = self.fee_tx(tx);
+            // The transaction leaves the mempool whatever happens; its call data moves into the
+            // EVM's environment instead of being copied.
+            let mut tx = self.mempool.pop_head(sender).expect("head exists");
+            let env = self.fee_tx(&mut tx);
             let result = self.evm.transact_commit(env);
-            let tx = self.mempool.pop_head(sender).expect("head exists");
             match result {
                 Ok(result) => {
                     let out = evm::outcome(result);
@@ -270,6 +294,12 @@ impl Chain {
         self.record_hash(number, header.hash);
         self.head = header.clone();
         self.head_rule_fee = Some(rule_fee);
+        self.next_rule_fee = basefee::next_base_fee(
+            &self.config.base_fee,
+            rule_fee,
+            self.head.gas_used,
+            self.head.gas_limit,
+        );
         Block {
             header,
             receipts,
@@ -336,15 +366,19 @@ impl Chain {
 
     /// Rule base fee of the next block: the initial fee for block 1, else EIP-1559 from the head.
     fn next_rule_fee(&self) -> u128 {
-        match self.head_rule_fee {
-            None => self.config.base_fee.initial_wei,
-            Some(parent) => basefee::next_base_fee(
-                &self.config.base_fee,
-                parent,
-                self.head.gas_used,
-                self.head.gas_limit,
-            ),
-        }
+        debug_assert_eq!(
+            self.next_rule_fee,
+            match self.head_rule_fee {
+                None => self.config.base_fee.initial_wei,
+                Some(parent) => basefee::next_base_fee(
+                    &self.config.base_fee,
+                    parent,
+                    self.head.gas_used,
+                    self.head.gas_limit,
+                ),
+            }
+        );
+        self.next_rule_fee
     }
 
     /// What a block at `now` charges for a rule fee: spikes applied, capped to what revm holds.
@@ -360,7 +394,7 @@ impl Chain {
         sender: Address,
         base_fee: u128,
         eligible: &mut dyn FnMut(&PendingTx) -> bool,
-        candidates: &mut BTreeSet<(Reverse<u128>, u64, Address)>,
+        candidates: &mut Candidates,
     ) {
         let Some(tx) = self.mempool.head(sender) else {
             return;
@@ -369,11 +403,12 @@ impl Chain {
             return;
         }
         let tip = tx.req.max_priority_fee.min(tx.max_fee - base_fee);
-        candidates.insert((Reverse(tip), tx.seq, sender));
+        candidates.push(Reverse((Reverse(tip), tx.seq, sender)));
     }
 
-    /// The EIP-1559 transaction environment of a pending transaction.
-    fn fee_tx(&self, tx: &PendingTx) -> TxEnv {
+    /// The EIP-1559 transaction environment of a pending transaction taken from the mempool
+    /// (its call data moves into the environment).
+    fn fee_tx(&self, tx: &mut PendingTx) -> TxEnv {
         TxEnv {
             tx_type: 2,
             caller: tx.req.from,
@@ -381,7 +416,7 @@ impl Chain {
             gas_price: tx.max_fee,
             kind: tx.req.to.map_or(TxKind::Create, TxKind::Call),
             value: tx.req.value,
-            data: tx.req.data.clone(),
+            data: std::mem::take(&mut tx.req.data),
             nonce: tx.nonce,
             chain_id: Some(self.config.chain_id),
             gas_priority_fee: Some(tx.req.max_priority_fee),

@@ -1,6 +1,7 @@
 //! Metrics of a run: counters, gauges and distributions, sampled into the trace at a fixed
 //! interval and reported at the end.
 
+use super::lookup::LookupMap;
 use crate::trace::Value;
 use std::collections::BTreeMap;
 
@@ -16,61 +17,94 @@ enum Metric {
     },
 }
 
-/// All metrics of one run, by name (sorted, so iteration is deterministic).
+/// All metrics of one run, by name. Reports read them in name order (`by_name`); the hot
+/// path (a few counters bumped per transaction and block) finds a metric's slot through a
+/// lookup-only hash map instead of comparing names down a tree.
 #[derive(Clone, Debug, Default)]
 pub struct Metrics {
-    by_name: BTreeMap<String, Metric>,
+    /// Slot of every metric, in name order (what reports iterate).
+    by_name: BTreeMap<String, usize>,
+    /// The same slots, for lookups by name only (see [`super::lookup`]).
+    index: LookupMap<String, usize>,
+    slots: Vec<Metric>,
 }
 
 impl Metrics {
-    pub fn add(&mut self, name: &str, delta: i128) {
-        match self.by_name.get_mut(name) {
-            Some(Metric::Counter(c)) => *c += delta,
-            Some(other) => *other = Metric::Counter(delta),
+    /// The metric called `name`, created as `fresh` if there is none yet.
+    fn slot(&mut self, name: &str, fresh: impl FnOnce() -> Metric) -> &mut Metric {
+        let i = match self.index.get(name) {
+            Some(&i) => i,
             None => {
-                self.by_name
-                    .insert(name.to_string(), Metric::Counter(delta));
+                let i = self.slots.len();
+                self.slots.push(fresh());
+                self.by_name.insert(name.to_string(), i);
+                self.index.insert(name.to_string(), i);
+                i
             }
+        };
+        &mut self.slots[i]
+    }
+
+    pub fn add(&mut self, name: &str, delta: i128) {
+        let mut created = false;
+        let m = self.slot(name, || {
+            created = true;
+            Metric::Counter(delta)
+        });
+        if created {
+            return;
+        }
+        match m {
+            Metric::Counter(c) => *c += delta,
+            other => *other = Metric::Counter(delta),
         }
     }
 
     pub fn set(&mut self, name: &str, value: Value) {
-        self.by_name.insert(name.to_string(), Metric::Gauge(value));
+        *self.slot(name, || Metric::Gauge(value)) = Metric::Gauge(value);
     }
 
     pub fn max(&mut self, name: &str, value: i128) {
-        match self.by_name.get_mut(name) {
-            Some(Metric::Gauge(Value::Int(v))) if *v >= value => {}
-            _ => {
-                self.by_name
-                    .insert(name.to_string(), Metric::Gauge(Value::Int(value)));
-            }
+        let m = self.slot(name, || Metric::Gauge(Value::Int(value)));
+        match m {
+            Metric::Gauge(Value::Int(v)) if *v >= value => {}
+            other => *other = Metric::Gauge(Value::Int(value)),
         }
     }
 
     pub fn observe(&mut self, name: &str, value: f64) {
-        match self.by_name.get_mut(name) {
-            Some(Metric::Dist {
+        let mut created = false;
+        let m = self.slot(name, || {
+            created = true;
+            Metric::Dist {
+                count: 1,
+                sum: value,
+                min: value,
+                max: value,
+            }
+        });
+        if created {
+            return;
+        }
+        match m {
+            Metric::Dist {
                 count,
                 sum,
                 min,
                 max,
-            }) => {
+            } => {
                 *count += 1;
                 *sum += value;
                 *min = min.min(value);
                 *max = max.max(value);
             }
-            _ => {
-                self.by_name.insert(
-                    name.to_string(),
-                    Metric::Dist {
-                        count: 1,
-                        sum: value,
-                        min: value,
-                        max: value,
-                    },
-                );
+            other => {
+                *other = Metric::Dist {
+                    count: 1,
+                    sum: value,
+                    min: value,
+                    max: value,
+                }
             }
         }
     }
@@ -87,8 +121,8 @@ impl Metrics {
     /// `d.mean`, `d.min` and `d.max`.
     pub fn values(&self) -> Vec<(String, Value)> {
         let mut out = Vec::with_capacity(self.by_name.len());
-        for (name, m) in &self.by_name {
-            match m {
+        for (name, &i) in &self.by_name {
+            match &self.slots[i] {
                 Metric::Counter(c) => out.push((name.clone(), Value::Int(*c))),
                 Metric::Gauge(v) => out.push((name.clone(), *v)),
                 Metric::Dist {

@@ -5,6 +5,7 @@ pub mod bridge;
 pub mod ctx;
 pub mod genesis;
 pub mod keys;
+pub mod lookup;
 pub mod metrics;
 pub mod network;
 pub mod queue;

@@ -2,8 +2,8 @@
 //! rolling digest and handed to a [`Sink`] (a file, memory, or a replay comparator).
 
 use crate::trace::{
-    decode_frame, encode_record_into, encode_record_ref_into, Footer, Frame, Header, Record,
-    RecordRef, RollingDigest,
+    append_record, append_record_ref, decode_frame, Footer, Frame, Header, Record, RecordRef,
+    RollingDigest,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -113,8 +113,6 @@ pub struct Tracer {
     digest: RollingDigest,
     count: u64,
     error: Option<SinkError>,
-    /// Reused encoding buffer: one allocation per run, not per record.
-    buf: Vec<u8>,
 }
 
 impl Tracer {
@@ -125,7 +123,6 @@ impl Tracer {
             digest: RollingDigest::new(),
             count: 0,
             error: None,
-            buf: Vec::with_capacity(256),
         }
     }
 
@@ -139,9 +136,9 @@ impl Tracer {
         if self.error.is_some() {
             return;
         }
-        encode_record_into(&record, &mut self.buf);
-        self.digest.update(&self.buf);
-        if let Err(e) = self.sink.record(self.count, &record, &self.buf) {
+        // Encoded straight into the digest's batch; the sink reads the bytes there.
+        let encoded = self.digest.update_with(|buf| append_record(&record, buf));
+        if let Err(e) = self.sink.record(self.count, &record, encoded) {
             self.error = Some(e);
         }
         self.count += 1;
@@ -153,12 +150,13 @@ impl Tracer {
         if self.error.is_some() {
             return;
         }
-        encode_record_ref_into(&record, &mut self.buf);
-        self.digest.update(&self.buf);
+        let encoded = self
+            .digest
+            .update_with(|buf| append_record_ref(&record, buf));
         let sent = if self.sink_needs_records {
-            self.sink.record(self.count, &record.to_record(), &self.buf)
+            self.sink.record(self.count, &record.to_record(), encoded)
         } else {
-            self.sink.record_encoded(self.count, &self.buf)
+            self.sink.record_encoded(self.count, encoded)
         };
         if let Err(e) = sent {
             self.error = Some(e);

@@ -13,6 +13,7 @@ use super::bridge::{BridgeMessage, Delivery, RelaySlot, RELAYER_ACTOR};
 use super::ctx::{CallError, Ctx};
 use super::genesis::Genesis;
 use super::keys::Key;
+use super::lookup::{lookup_map, LookupMap};
 use super::metrics::Metrics;
 use super::network::{Fate, Network};
 use super::queue::{Class, EventQueue};
@@ -138,7 +139,9 @@ pub struct Core {
     pub(crate) metrics: Metrics,
     pub(crate) directory: Directory,
     pub(crate) abis: AbiBook,
-    pub(crate) tx_owner: BTreeMap<B256, ActorId>,
+    /// Who submitted each transaction still awaiting inclusion (asked by id only, never
+    /// iterated: see [`super::lookup`]).
+    pub(crate) tx_owner: LookupMap<B256, ActorId>,
     censor: Vec<(Censorship, Vec<Address>)>,
     msg_seq: u64,
     /// Bridge routes registered at genesis (empty for most worlds).
@@ -517,7 +520,7 @@ impl World {
             metrics: Metrics::default(),
             directory: Directory::default(),
             abis: AbiBook::default(),
-            tx_owner: BTreeMap::new(),
+            tx_owner: lookup_map(),
             censor,
             msg_seq: 0,
             bridges: Vec::new(),

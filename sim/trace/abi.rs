@@ -2,6 +2,7 @@
 //! engine uses it only for the rare paths (call names, reverts); readers use it to render logs
 //! from the ABIs a trace header carries.
 
+use crate::engine::lookup::{lookup_map, LookupMap};
 use alloy_dyn_abi::{DynSolValue, EventExt, JsonAbiExt};
 use alloy_json_abi::{Error as AbiError, Event, JsonAbi};
 use alloy_primitives::{hex, Address, B256};
@@ -11,14 +12,15 @@ use std::collections::BTreeMap;
 struct Contract {
     name: String,
     /// `Contract.function` by selector, formatted once (every submitted call is named).
-    call_names: BTreeMap<[u8; 4], String>,
+    call_names: LookupMap<[u8; 4], String>,
     events: BTreeMap<B256, Event>,
 }
 
-/// ABIs of the deployed contracts of a world, by (chain, address).
+/// ABIs of the deployed contracts of a world, by (chain, address). Both tables on the way to a
+/// call's name are lookup-only hash maps (never iterated), since every submission asks.
 #[derive(Default)]
 pub struct AbiBook {
-    contracts: BTreeMap<(u16, Address), Contract>,
+    contracts: LookupMap<(u16, Address), Contract>,
     /// Custom errors of every known contract, by selector (reverts bubble across contracts).
     errors: BTreeMap<[u8; 4], AbiError>,
 }
@@ -34,7 +36,7 @@ impl AbiBook {
     ) -> Result<(), String> {
         let abi = parse_abi(json).map_err(|e| format!("ABI of `{name}`: {e}"))?;
         let short = name.rsplit('.').next().unwrap_or(name);
-        let mut call_names = BTreeMap::new();
+        let mut call_names = lookup_map();
         for f in abi.functions() {
             call_names.insert(f.selector().0, format!("{short}.{}", f.name));
         }

@@ -53,10 +53,40 @@ enum FrameRef<'a> {
 }
 
 fn encode_into(frame: &FrameRef<'_>, buf: &mut Vec<u8>) {
-    let out = std::mem::take(buf);
+    encode_with(frame, buf);
+}
+
+/// Appends the postcard encoding of `value` to `buf`.
+fn encode_with<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) {
     // Serializing into a Vec cannot fail for these types (no maps of unknown length, no
     // non-string keys); should it ever, the frame would not decode, so fail loudly.
-    *buf = postcard::to_extend(frame, out).expect("trace frames always serialize");
+    postcard::serialize_with_flavor::<T, _, _>(value, AppendFlavor(buf))
+        .expect("trace frames always serialize");
+}
+
+/// Postcard output appended to a borrowed `Vec`, a byte slice at a time: the same bytes as
+/// postcard's own `Vec` output (`to_extend`), which pushes byte arrays (ids, addresses, topics)
+/// byte by byte.
+struct AppendFlavor<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for AppendFlavor<'_> {
+    type Output = ();
+
+    #[inline]
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
 }
 
 /// A record borrowed from the engine's own data, for the two records written once per
@@ -154,12 +184,20 @@ enum FrameHotRef<'a> {
     Record(&'a RecordRef<'a>),
 }
 
+/// Appends the canonical bytes of a borrowed record to `buf` (after whatever it holds).
+pub fn append_record_ref(record: &RecordRef<'_>, buf: &mut Vec<u8>) {
+    encode_with(&FrameHotRef::Record(record), buf);
+}
+
+/// Appends the canonical bytes of a record to `buf` (after whatever it holds).
+pub fn append_record(record: &Record, buf: &mut Vec<u8>) {
+    encode_into(&FrameRef::Record(record), buf);
+}
+
 /// [`encode_record_into`] for a borrowed record.
 pub fn encode_record_ref_into(record: &RecordRef<'_>, buf: &mut Vec<u8>) {
     buf.clear();
-    let out = std::mem::take(buf);
-    *buf = postcard::to_extend(&FrameHotRef::Record(record), out)
-        .expect("trace frames always serialize");
+    encode_with(&FrameHotRef::Record(record), buf);
 }
 
 /// Canonical bytes of a record: the payload of its frame in a trace file. The rolling digest
