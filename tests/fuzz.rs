@@ -327,3 +327,91 @@ fn planted_avs_replica_off_by_one_is_found_and_shrunk() {
     assert_eq!(kinds, ["avs.keeper", "avs.operator"]);
     assert!(s.original.actors > size.actors, "original {}", s.original);
 }
+
+/// The token generator as a proptest strategy: proptest's own runner finds the rogue minter and,
+/// through the value tree, shrinks it with the campaign's shrinker to the same minimal scenario
+/// the campaign reaches (the minter alone, no faults, one minute).
+#[test]
+fn proptest_runner_finds_and_shrinks_the_rogue_minter() {
+    use crucible::fuzz::{run_case, SameViolation, ScenarioStrategy};
+    use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
+
+    let limits = Limits {
+        planted: true,
+        ..ci_limits()
+    };
+    let strategy = ScenarioStrategy::protocol("token", limits)
+        .expect("token has a fuzz space")
+        .max_shrink_runs(100);
+    let config = Config {
+        cases: 4,
+        max_shrink_iters: 100,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let property = SameViolation::new();
+    let err = runner
+        .run(&strategy, |case| property.check(&case))
+        .expect_err("the rogue minter breaks token.conservation");
+    let TestError::Fail(reason, shrunk) = err else {
+        panic!("the run fails, it does not abort: {err}")
+    };
+    assert_eq!(property.invariant().as_deref(), Some("token.conservation"));
+    assert!(reason.message().contains("token.conservation"), "{reason}");
+    let size = shrunk.size();
+    assert_eq!(size.actors, 1, "shrunk to {size}");
+    assert_eq!(size.faults, 0, "shrunk to {size}");
+    assert_eq!(size.duration_ms, 60_000, "shrunk to {size}");
+    assert_eq!(shrunk.body.actors[0].kind, "token.minter");
+    // What proptest reports is a failing case, not a candidate left untried.
+    let again = run_case(&shrunk).expect("loads");
+    assert_eq!(
+        again.violation.map(|v| v.invariant).as_deref(),
+        Some("token.conservation")
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 2,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })]
+
+    /// `proptest!` over generated token scenarios: every invariant holds in honest cases.
+    #[test]
+    fn generated_token_scenarios_hold_every_invariant(
+        case in crucible::fuzz::ScenarioStrategy::protocol("token", ci_limits()).expect("token space")
+    ) {
+        crucible::fuzz::SameViolation::new().check(&case)?;
+    }
+}
+
+/// Payouts: the planted payer that also pays held rows at once is found by a bounded campaign
+/// and shrunk to the payer, one issuer and the denied payee, without faults, in a one-minute run.
+#[test]
+fn planted_payouts_pay_held_is_found_and_shrunk() {
+    let (_, rep) = planted_campaign("payouts", 2, 2, 60);
+    let f = rep
+        .failures
+        .iter()
+        .find(|f| f.violation.invariant == "payouts.no_double_payment")
+        .unwrap_or_else(|| panic!("the planted payer is found: {:?}", rep.failures));
+    let s = f.shrunk.as_ref().expect("the first failure is shrunk");
+    assert_eq!(s.violation.invariant, "payouts.no_double_payment");
+    let size = s.case.size();
+    eprintln!(
+        "payouts planted: original {} shrunk {size} in {} runs",
+        s.original, s.runs
+    );
+    assert_eq!(size.faults, 0, "shrunk to {size}");
+    assert_eq!(size.actors, 3, "shrunk to {size}");
+    // The period closes in the quiet period, so the run itself shrinks to the shortest.
+    assert_eq!(size.duration_ms, 60_000, "shrunk to {size}");
+    assert!(s.original.actors > size.actors, "original {}", s.original);
+    let mut kinds: Vec<&str> = s.case.body.actors.iter().map(|a| a.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["payouts.issuer", "payouts.payee", "payouts.payer"]);
+}

@@ -53,9 +53,15 @@ pub fn generate(protocol: &str, space: &dyn FuzzSpace, seed: u64, limits: &Limit
     let floor = space
         .min_duration()
         .map_or(MIN_DURATION, |m| m.max(MIN_DURATION));
-    let max = limits.max_duration.max(floor);
+    let mut max = limits.max_duration.max(floor);
+    let mut quiet_max = Dur::hours(1);
+    if let Some(blocks) = space.max_blocks() {
+        let cap = Dur(blocks.saturating_mul(chains[0].block_time_ms));
+        max = max.min(cap.max(floor));
+        quiet_max = quiet_max.min(cap.max(Dur::mins(10)));
+    }
     let duration_ms = d.dur(floor, max, Dur::mins(1));
-    let quiet_ms = d.dur(Dur::mins(10), Dur::hours(1), Dur::mins(1));
+    let quiet_ms = d.dur(Dur::mins(10), quiet_max, Dur::mins(1));
 
     let env = SpaceEnv {
         chains: chains.iter().map(|c| c.name.clone()).collect(),

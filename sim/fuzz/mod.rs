@@ -11,6 +11,8 @@
 //! * [`shrink`] — fewer faults, fewer actors, shorter runs, milder faults, smaller parameters,
 //!   keeping the same violated invariant.
 //! * [`regress`] — shrunk failures as runnable scenarios under `tests/regressions/<protocol>/`.
+//! * [`strategy`] — a protocol's generator as a proptest strategy whose value tree shrinks
+//!   with the same shrinker.
 //! * [`campaign`] — many cases in parallel, deterministic for a seed whatever the thread count.
 //!
 //! Nothing here reads the wall clock except [`campaign`] in `--time` mode, and only to decide
@@ -23,6 +25,7 @@ pub mod regress;
 pub mod run;
 pub mod shrink;
 pub mod space;
+pub mod strategy;
 
 pub use campaign::{Campaign, CampaignReport, Stop, Target};
 pub use case::{Case, Fault, Size, Swarm};
@@ -30,6 +33,7 @@ pub use generate::{case_seed, generate, Limits};
 pub use run::{run_case, CaseOutcome, Violation};
 pub use shrink::{shrink, Shrunk};
 pub use space::{Draw, FuzzSpace, Knob, ProtocolCase, SpaceEnv};
+pub use strategy::{SameViolation, ScenarioStrategy};
 
 #[cfg(test)]
 mod tests;

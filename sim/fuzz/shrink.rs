@@ -27,39 +27,111 @@ pub struct Shrunk {
 pub fn shrink(case: &Case, violation: &Violation, max_runs: usize) -> Shrunk {
     let invariant = violation.invariant.as_str();
     let original = case.size();
-    let mut current = case.clone();
+    let mut walk = Shrinker::new(case.clone());
     let mut last = violation.clone();
     let mut runs = 0;
-    let mut steps = 0;
-    'search: while runs < max_runs {
-        let here = case_yaml(&current);
-        for cand in candidates(&current) {
-            if runs >= max_runs {
-                break 'search;
-            }
-            if case_yaml(&cand) == here {
-                continue;
-            }
-            runs += 1;
-            let found = match run_case(&cand) {
-                Ok(o) => o.violation.filter(|v| v.invariant == invariant),
-                Err(_) => None,
-            };
-            if let Some(v) = found {
-                current = cand;
+    while runs < max_runs {
+        let Some(cand) = walk.candidate() else {
+            break;
+        };
+        runs += 1;
+        let found = match run_case(cand) {
+            Ok(o) => o.violation.filter(|v| v.invariant == invariant),
+            Err(_) => None,
+        };
+        match found {
+            Some(v) => {
                 last = v;
-                steps += 1;
-                continue 'search;
+                walk.accept();
             }
+            None => walk.reject(),
         }
-        break;
     }
     Shrunk {
-        case: current,
+        steps: walk.steps(),
+        case: walk.into_case(),
         violation: last,
         original,
         runs,
-        steps,
+    }
+}
+
+/// The greedy search as a state machine, without running anything: it offers one candidate at
+/// a time, and whoever runs it says whether it still fails ([`Shrinker::accept`]) or not
+/// ([`Shrinker::reject`]). [`shrink`] drives it with [`run_case`]; the proptest value tree of
+/// [`super::strategy`] drives it from proptest's runner, so both shrink the same way.
+#[derive(Clone, Debug)]
+pub struct Shrinker {
+    /// The smallest case known to fail.
+    current: Case,
+    /// Its YAML (candidates rendering the same are skipped without a run).
+    here: String,
+    /// Its candidates, most aggressive first.
+    cands: Vec<Case>,
+    /// Index of the candidate on offer.
+    next: usize,
+    /// Candidates accepted.
+    steps: usize,
+}
+
+impl Shrinker {
+    /// Starts from `case`, which is known to fail.
+    pub fn new(case: Case) -> Self {
+        Shrinker {
+            here: case_yaml(&case),
+            cands: candidates(&case),
+            current: case,
+            next: 0,
+            steps: 0,
+        }
+    }
+
+    /// The candidate to try next, or `None` when no candidate of the current case is left
+    /// (the search is over).
+    pub fn candidate(&mut self) -> Option<&Case> {
+        while self.next < self.cands.len() && case_yaml(&self.cands[self.next]) == self.here {
+            self.next += 1;
+        }
+        self.cands.get(self.next)
+    }
+
+    /// The candidate [`Shrinker::candidate`] last returned, without looking further.
+    pub fn offered(&self) -> Option<&Case> {
+        self.cands.get(self.next)
+    }
+
+    /// The candidate on offer still fails the same way: it becomes the current case and the
+    /// search starts over from its own candidates.
+    pub fn accept(&mut self) {
+        if self.candidate().is_none() {
+            return;
+        }
+        let case = self.cands.swap_remove(self.next);
+        *self = Shrinker {
+            steps: self.steps + 1,
+            ..Shrinker::new(case)
+        };
+    }
+
+    /// The candidate on offer does not fail that way: move on to the next one.
+    pub fn reject(&mut self) {
+        if self.candidate().is_some() {
+            self.next += 1;
+        }
+    }
+
+    /// The smallest case known to fail.
+    pub fn case(&self) -> &Case {
+        &self.current
+    }
+
+    /// Candidates accepted so far.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    pub fn into_case(self) -> Case {
+        self.current
     }
 }
 

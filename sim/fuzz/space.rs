@@ -132,6 +132,13 @@ pub trait FuzzSpace: Sync {
     fn min_duration(&self) -> Option<Dur> {
         None
     }
+    /// Most blocks of the main chain a generated case needs: when set, the drawn duration is at
+    /// most this many blocks (never below the engine's 20-minute floor or the space's minimum),
+    /// and so is the quiet period (never below its 10 minutes). For protocols whose whole game
+    /// plays out in a bounded number of blocks and whose blocks are costly (BOLD). Default: none.
+    fn max_blocks(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Random draws for generators: a thin layer over a seed-tree [`Stream`], so a case depends only

@@ -21,6 +21,10 @@ pub struct BoldSpace;
 const BLOCK_HEIGHT: u64 = 4;
 /// Machine steps per block in both variants (`4·4` with one big-step level, `2²·4` with two).
 const STEPS_PER_BLOCK: u64 = 16;
+/// Blocks a generated case lasts at most (and its quiet period at most): the longest drawn
+/// confirmation period (170 blocks) after the last assertion (2 × 8 blocks), plus a challenge
+/// period (150) and the liveness slack, with room to spare for lazy defenders and stallers.
+const GAME_BLOCKS: u64 = 400;
 /// The `tiny` profile's challenge and confirmation period, the floor the shrinker may reach.
 const TINY_PERIOD: u128 = 40;
 
@@ -132,6 +136,12 @@ impl FuzzSpace for BoldSpace {
             }
         }
         ProtocolCase { params, actors }
+    }
+
+    /// A whole game fits in [`GAME_BLOCKS`]: the rest of a longer run is empty blocks checked
+    /// against every invariant.
+    fn max_blocks(&self) -> Option<u64> {
+        Some(GAME_BLOCKS)
     }
 }
 

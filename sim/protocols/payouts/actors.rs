@@ -208,6 +208,9 @@ impl Payer {
             (plan, b.cfg.l1_mode)
         };
         self.carried = plan.held.clone();
+        if self.book.borrow().cfg.planted_pay_held {
+            self.pay_held_planted(ctx, period, &plan.held);
+        }
         if !plan.held.is_empty() {
             ctx.note(format!(
                 "period {period}: {} rows held for denied wallets",
@@ -229,6 +232,15 @@ impl Payer {
         if last.is_none_or(|n| period < n) {
             ctx.set_timer_at(SimTime((period as u64 + 1) * pm), CLOSE_PERIOD);
         }
+    }
+
+    /// The planted defect of [`super::config::PayoutsConfig::planted_pay_held`].
+    fn pay_held_planted(&mut self, ctx: &mut Ctx, period: u32, held: &[InvoiceRow]) {
+        let mut rows = BTreeMap::new();
+        for r in held {
+            *rows.entry(r.wallet).or_insert(U256::ZERO) += r.owed;
+        }
+        self.pay_l1(ctx, period, &rows, L1Mode::PerRow);
     }
 
     fn pay_l1(&mut self, ctx: &mut Ctx, period: u32, rows: &BTreeMap<Address, U256>, mode: L1Mode) {

@@ -58,6 +58,10 @@ pub struct PayoutsConfig {
     /// Priority fee of the payer's transactions, gwei.
     #[serde(default = "default_tip")]
     pub tip_gwei: u64,
+    /// Test-only planted defect, for the fuzzer to find (`crucible fuzz --planted`): the payer
+    /// also pays every held row at once, on l1, besides holding it.
+    #[serde(default)]
+    pub planted_pay_held: bool,
 }
 
 /// One denied wallet.

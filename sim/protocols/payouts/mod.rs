@@ -12,6 +12,7 @@ pub mod bindings;
 pub mod config;
 pub mod derive;
 pub mod features;
+pub mod fuzz;
 mod invariants;
 pub mod obligations;
 pub mod raiden_method;
@@ -66,6 +67,9 @@ impl Protocol for PayoutsProtocol {
     }
     fn invariants(&self) -> &'static [&'static str] {
         INVARIANTS
+    }
+    fn fuzz_space(&self) -> Option<&'static dyn crate::fuzz::FuzzSpace> {
+        Some(&fuzz::PAYOUTS_SPACE)
     }
     fn parse_actor(
         &self,
