@@ -139,27 +139,25 @@ impl ActorParams for PayerParams {
         Box::new(Payer {
             book: book_of(env),
             sources: Vec::new(),
-            pending: BTreeMap::new(),
-            carried: Vec::new(),
-            inflight: BTreeMap::new(),
-            zk_batches: BTreeMap::new(),
+            db: PayerDb::default(),
         })
     }
 }
 
 /// What a payer transaction was for.
 #[derive(Clone, Debug)]
-struct InFlight {
+pub struct InFlight {
     period: u32,
     method: &'static str,
     /// Pays payees (transfers); otherwise it moves funds (the l1 lock of `zksync`).
     pays: bool,
 }
 
-/// The accountant and executor: closes every period, pays each method's batch, tracks receipts.
-pub struct Payer {
-    book: Shared,
-    sources: Vec<Bound>,
+/// What the payer keeps in its own database: a real payer writes its invoices, plans and the
+/// transactions it sent before it acts on them, so a payer that crashes and restarts resumes
+/// with them (the obligation logs and receipts that arrived while it was down are lost to it).
+#[derive(Clone, Debug)]
+pub struct PayerDb {
     /// Obligations seen, by the period they fall in.
     pending: BTreeMap<u32, Vec<Obligation>>,
     /// Rows held in the last period, carried to the next.
@@ -167,6 +165,30 @@ pub struct Payer {
     inflight: BTreeMap<B256, InFlight>,
     /// `zksync` rows waiting for their l2 funds, by period.
     zk_batches: BTreeMap<u32, (Vec<Address>, Vec<U256>)>,
+    /// Bridge deposit id of each period's `zksync` batch, once its l1 deposit is included.
+    zk_deposits: BTreeMap<u32, u64>,
+    /// The next period to close (from 1).
+    next_close: u32,
+}
+
+impl Default for PayerDb {
+    fn default() -> Self {
+        PayerDb {
+            pending: BTreeMap::new(),
+            carried: Vec::new(),
+            inflight: BTreeMap::new(),
+            zk_batches: BTreeMap::new(),
+            zk_deposits: BTreeMap::new(),
+            next_close: 1,
+        }
+    }
+}
+
+/// The accountant and executor: closes every period, pays each method's batch, tracks receipts.
+pub struct Payer {
+    book: Shared,
+    sources: Vec<Bound>,
+    db: PayerDb,
 }
 
 /// The period (from 1) a time falls in.
@@ -189,13 +211,19 @@ impl Payer {
         }
     }
 
+    /// Writes the payer's state to its database.
+    fn persist(&self) {
+        self.book.borrow_mut().payer_db = Some(self.db.clone());
+    }
+
     fn close(&mut self, ctx: &mut Ctx) {
         let pm = self.period_ms();
-        let period = (ctx.now().ms() / pm) as u32;
-        let obligations = self.pending.remove(&period).unwrap_or_default();
+        let period = self.db.next_close;
+        self.db.next_close = period + 1;
+        let obligations = self.db.pending.remove(&period).unwrap_or_default();
         let (plan, mode) = {
             let b = self.book.borrow();
-            let carried = std::mem::take(&mut self.carried);
+            let carried = std::mem::take(&mut self.db.carried);
             let plan = super::derive::close_period(
                 &b.cfg,
                 &b.payees,
@@ -207,7 +235,7 @@ impl Payer {
             );
             (plan, b.cfg.l1_mode)
         };
-        self.carried = plan.held.clone();
+        self.db.carried = plan.held.clone();
         if self.book.borrow().cfg.planted_pay_held {
             self.pay_held_planted(ctx, period, &plan.held);
         }
@@ -232,6 +260,7 @@ impl Payer {
         if last.is_none_or(|n| period < n) {
             ctx.set_timer_at(SimTime((period as u64 + 1) * pm), CLOSE_PERIOD);
         }
+        self.persist();
     }
 
     /// The planted defect of [`super::config::PayoutsConfig::planted_pay_held`].
@@ -262,7 +291,7 @@ impl Payer {
                     };
                     let opts = self.opts(ctx, l1, 80_000);
                     let tx = ctx.send_tx_with(l1, Some(token), call.abi_encode().into(), opts);
-                    self.inflight.insert(tx, flight.clone());
+                    self.db.inflight.insert(tx, flight.clone());
                 }
             }
             L1Mode::Batch => {
@@ -274,7 +303,7 @@ impl Payer {
                     };
                     let opts = self.opts(ctx, l1, 60_000 + 32_000 * chunk.len() as u64);
                     let tx = ctx.send_tx_with(l1, Some(token), call.abi_encode().into(), opts);
-                    self.inflight.insert(tx, flight.clone());
+                    self.db.inflight.insert(tx, flight.clone());
                 }
             }
         }
@@ -311,7 +340,7 @@ impl Payer {
         let max_fee = opts.max_fee.unwrap_or_default();
         opts.value = U256::from(batch.len() as u64) * U256::from(per_byte) * U256::from(max_fee);
         let tx = ctx.send_tx_with(l1, Some(bridge), call.abi_encode().into(), opts);
-        self.inflight.insert(
+        self.db.inflight.insert(
             tx,
             InFlight {
                 period,
@@ -319,11 +348,11 @@ impl Payer {
                 pays: false,
             },
         );
-        self.zk_batches.insert(period, (to, amounts));
+        self.db.zk_batches.insert(period, (to, amounts));
     }
 
     fn pay_zksync(&mut self, ctx: &mut Ctx, period: u32) {
-        let Some((to, amounts)) = self.zk_batches.remove(&period) else {
+        let Some((to, amounts)) = self.db.zk_batches.remove(&period) else {
             return;
         };
         let (l2, l2_token) = {
@@ -336,7 +365,7 @@ impl Payer {
         let data = Self::l2_batch(&to, &amounts);
         let opts = self.opts(ctx, l2, 60_000 + 32_000 * to.len() as u64);
         let tx = ctx.send_tx_with(l2, Some(l2_token), data.into(), opts);
-        self.inflight.insert(
+        self.db.inflight.insert(
             tx,
             InFlight {
                 period,
@@ -355,7 +384,7 @@ impl Payer {
         if super::raiden_method::on_receipt(&self.book, ctx, receipt) {
             return;
         }
-        let Some(f) = self.inflight.remove(&receipt.tx) else {
+        let Some(f) = self.db.inflight.remove(&receipt.tx) else {
             return;
         };
         let period_end = f.period as u64 * self.period_ms();
@@ -381,6 +410,13 @@ impl Payer {
         let mut confirmed = Vec::new();
         if receipt.status.is_success() {
             for log in &receipt.logs {
+                if !f.pays
+                    && log.topics.first() == Some(&ZkBridge::DepositInitiated::SIGNATURE_HASH)
+                {
+                    if let Some(ev) = decode::<ZkBridge::DepositInitiated>(log) {
+                        self.db.zk_deposits.insert(f.period, ev.id);
+                    }
+                }
                 if log.topics.first() == Some(&ZkBridge::BatchDataPosted::SIGNATURE_HASH) {
                     if let Some(ev) = decode::<ZkBridge::BatchDataPosted>(log) {
                         s.cost_wei += ev.fee;
@@ -452,13 +488,26 @@ impl Actor for Payer {
                 Some(L2Gateway::DepositFinalized::SIGNATURE_HASH),
             );
         }
+        let stored = self.book.borrow().payer_db.clone();
+        let restarted = stored.is_some();
+        if let Some(db) = stored {
+            // A restart: resume from the payer's database.
+            self.db = db;
+        }
         let pm = self.period_ms();
-        ctx.set_timer_at(SimTime(pm), CLOSE_PERIOD);
+        let next = self.db.next_close;
+        let last = self.book.borrow().cfg.periods;
+        if next == 1 || last.is_none_or(|n| next <= n) {
+            ctx.set_timer_at(SimTime(next as u64 * pm), CLOSE_PERIOD);
+        }
+        if restarted {
+            self.resume_zksync(ctx);
+        }
         let close_at = {
             let b = self.book.borrow();
             b.raiden.as_ref().and(b.cfg.raiden.close_at)
         };
-        if let Some(at) = close_at {
+        if let Some(at) = close_at.filter(|at| !restarted || at.as_ms() > ctx.now().ms()) {
             ctx.set_timer_at(
                 SimTime(at.as_ms()),
                 super::raiden_method::CLOSE_CHANNELS_TAG,
@@ -467,6 +516,39 @@ impl Actor for Payer {
     }
 
     fn handle(&mut self, ctx: &mut Ctx, event: &Event) {
+        self.on_event(ctx, event);
+        self.persist();
+    }
+}
+
+impl Payer {
+    /// After a restart: pays the `zksync` batches whose l2 deposit was finalized while the payer
+    /// was down (it missed their `DepositFinalized`), asking the l2 gateway by deposit id.
+    fn resume_zksync(&mut self, ctx: &mut Ctx) {
+        let (l2, gateway) = {
+            let b = self.book.borrow();
+            (b.l2, b.gateway)
+        };
+        let (Some(l2), Some(gw)) = (l2, gateway) else {
+            return;
+        };
+        let waiting: Vec<(u32, u64)> = self
+            .db
+            .zk_batches
+            .keys()
+            .filter_map(|p| self.db.zk_deposits.get(p).map(|id| (*p, *id)))
+            .collect();
+        for (period, id) in waiting {
+            if ctx
+                .view(l2, gw, &L2Gateway::finalizedCall(id))
+                .unwrap_or(false)
+            {
+                self.pay_zksync(ctx, period);
+            }
+        }
+    }
+
+    fn on_event(&mut self, ctx: &mut Ctx, event: &Event) {
         match event {
             Event::Timer { tag: CLOSE_PERIOD } => self.close(ctx),
             Event::Timer {
@@ -494,11 +576,11 @@ impl Actor for Payer {
                 let found = obligations::from_log(&self.sources, chain.0, &view);
                 if !found.is_empty() {
                     let p = period_of(ctx.now().ms(), self.period_ms());
-                    self.pending.entry(p).or_default().extend(found);
+                    self.db.pending.entry(p).or_default().extend(found);
                 }
             }
             Event::Receipt { chain, receipt, .. } => self.on_receipt(ctx, *chain, receipt),
-            Event::Dropped { tx, .. } if self.inflight.remove(&tx.tx).is_some() => {
+            Event::Dropped { tx, .. } if self.db.inflight.remove(&tx.tx).is_some() => {
                 self.book.borrow_mut().reverted += 1;
                 ctx.note(format!("payout transaction dropped: {}", tx.reason));
             }

@@ -129,6 +129,8 @@ pub struct Book {
     pub raiden: Option<raiden_method::Link>,
     /// Channels, proofs and transactions of the `raiden` method.
     pub raiden_book: raiden_method::RaidenBook,
+    /// The payer's own database (what survives its crash).
+    pub payer_db: Option<actors::PayerDb>,
 }
 
 impl Book {
@@ -298,6 +300,7 @@ impl ProtocolConfig for PayoutsConfig {
             reverted: 0,
             raiden,
             raiden_book: Default::default(),
+            payer_db: None,
         };
         let shared: Shared = Rc::new(RefCell::new(book));
         let view = shared.clone();
