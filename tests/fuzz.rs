@@ -415,3 +415,52 @@ fn planted_payouts_pay_held_is_found_and_shrunk() {
     kinds.sort();
     assert_eq!(kinds, ["payouts.issuer", "payouts.payee", "payouts.payer"]);
 }
+
+/// Raiden: the planted contract defect (settlement ignores the transferred amounts) is found by
+/// a bounded campaign as `raiden.honest_outcome` and shrunk to fewer actors and faults.
+#[test]
+fn planted_raiden_ignores_transfers_is_found_and_shrunk() {
+    let (_, rep) = planted_campaign("raiden", 2, 2, 60);
+    let f = rep
+        .failures
+        .iter()
+        .find(|f| f.violation.invariant == "raiden.honest_outcome")
+        .unwrap_or_else(|| panic!("the planted defect is found: {:?}", rep.failures));
+    let s = f.shrunk.as_ref().expect("the first failure is shrunk");
+    assert_eq!(s.violation.invariant, "raiden.honest_outcome");
+    let size = s.case.size();
+    eprintln!(
+        "raiden planted: original {} shrunk {size} in {} runs",
+        s.original, s.runs
+    );
+    // Seed 1: from 5 actors, 6 faults and 1h14m to 4 actors, 1 fault and under 15 minutes (a
+    // longer shrink budget finds nothing smaller).
+    assert_eq!((size.actors, size.faults), (4, 1), "shrunk to {size}");
+    assert!(size.duration_ms < 15 * 60_000, "shrunk to {size}");
+    assert!(s.original.actors > size.actors, "original {}", s.original);
+    assert!(s.original.faults > size.faults, "original {}", s.original);
+}
+
+/// BOLD: the planted honest strategy that never refunds its mini-stakes is found by a bounded
+/// campaign as `bold.liveness` and shrunk to fewer actors without faults.
+#[test]
+fn planted_bold_skip_refund_is_found_and_shrunk() {
+    let (_, rep) = planted_campaign("bold", 2, 2, 40);
+    let f = rep
+        .failures
+        .iter()
+        .find(|f| f.violation.invariant == "bold.liveness")
+        .unwrap_or_else(|| panic!("the planted defender is found: {:?}", rep.failures));
+    let s = f.shrunk.as_ref().expect("the first failure is shrunk");
+    assert_eq!(s.violation.invariant, "bold.liveness");
+    let size = s.case.size();
+    eprintln!(
+        "bold planted: original {} shrunk {size} in {} runs",
+        s.original, s.runs
+    );
+    // Seed 1: from 5 actors, 5 faults and 20 minutes to 3 actors, no faults and one minute
+    // (the game plays out in the quiet period).
+    assert_eq!((size.actors, size.faults), (3, 0), "shrunk to {size}");
+    assert_eq!(size.duration_ms, 60_000, "shrunk to {size}");
+    assert!(s.original.actors > size.actors, "original {}", s.original);
+}

@@ -7,6 +7,9 @@
 //! wrong block-level sibling), so the actor count stays the same. Challenge and confirmation periods are drawn above the
 //! profile's 40 blocks so the sizing rule holds for the slowest drawn defender and staller; one
 //! case in four plays two big-step levels.
+//!
+//! With `--planted` every case also sets `planted_skip_refund` (honest parties never call
+//! `refundStake`), which `bold.liveness` catches.
 
 use crate::fuzz::space::{ActorCase, Draw, FuzzSpace, Knob, ProtocolCase, SpaceEnv};
 
@@ -134,6 +137,11 @@ impl FuzzSpace for BoldSpace {
             if let Some(o) = other {
                 *actors.last_mut().expect("two evil proposers") = o;
             }
+        }
+        if env.planted {
+            // The planted bug: honest parties never refund their mini-stakes, which
+            // `bold.liveness` must catch once an essential sub-challenge edge is confirmed.
+            params.push(("planted_skip_refund".into(), Knob::Bool(true)));
         }
         ProtocolCase { params, actors }
     }

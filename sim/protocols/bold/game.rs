@@ -344,7 +344,10 @@ impl Game {
         }
         bold.book.borrow_mut().essential.insert(u.id);
         if u.confirmed() {
-            if !u.edge.refunded && self.stakes[u.lane.level as usize] > U256::ZERO {
+            if !u.edge.refunded
+                && self.stakes[u.lane.level as usize] > U256::ZERO
+                && !bold.p.planted_skip_refund
+            {
                 out.push(Tx {
                     key: Move::Refund(u.id),
                     data: Ecm::refundStakeCall { edgeId: u.id }.abi_encode().into(),

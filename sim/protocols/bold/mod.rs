@@ -104,6 +104,10 @@ pub struct BoldDoc {
     /// Reimbursement parameters (spec §5 and §8).
     #[serde(default)]
     pub reimbursement: Option<reimburse::ReimbParams>,
+    /// Planted bug (tests of the fuzzer only): honest parties never call `refundStake`, so the
+    /// mini-stakes of their confirmed essential edges stay locked (`bold.liveness` catches it).
+    #[serde(default)]
+    pub planted_skip_refund: bool,
 }
 
 /// Resolved protocol parameters.
@@ -123,6 +127,8 @@ pub struct Params {
     pub initial_tokens: U256,
     pub slack: u64,
     pub reimb: reimburse::ReimbParams,
+    /// See [`BoldDoc::planted_skip_refund`].
+    pub planted_skip_refund: bool,
 }
 
 fn ether(n: u64) -> U256 {
@@ -259,6 +265,7 @@ impl BoldDoc {
             }),
             slack: self.liveness_slack.unwrap_or(20),
             reimb: self.reimbursement.unwrap_or_default(),
+            planted_skip_refund: self.planted_skip_refund,
         })
     }
 }

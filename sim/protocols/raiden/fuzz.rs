@@ -9,12 +9,15 @@
 //! any mix of them. An impatient settler (`settle_after`) tries once and gives up, so only
 //! participants at odd places of the path get one: every channel keeps a partner that settles
 //! after the window, as `raiden.channels_settle` needs. Deliberate contract defects are not
-//! drawn.
+//! drawn, except the planted one below.
 //!
 //! The space does not know the case's duration (at least 20 minutes) nor its quiet period (at
 //! least 10 minutes), so closes fall in the first 15 minutes and the settlement window and
 //! reaction delays are short enough (at most 5 and 2 minutes) for every closed channel to be
 //! settled before `raiden.channels_settle` is checked.
+//!
+//! With `--planted` every case also sets the contract defect `ignores_transfers` (settlement pays
+//! the deposits back), which `raiden.honest_outcome` catches.
 
 use crate::engine::time::Dur;
 use crate::fuzz::space::{ActorCase, Draw, FuzzSpace, Knob, Params, ProtocolCase, SpaceEnv};
@@ -87,6 +90,12 @@ impl FuzzSpace for RaidenSpace {
         let grinding = services >= 2 && d.chance(0.3);
         for i in 0..services {
             actors.push(service(d, i, grinding && i > 0));
+        }
+        if env.planted {
+            // The planted bug: settlement pays the deposits back and ignores what was
+            // transferred, which `raiden.honest_outcome` must catch at the first settlement of a
+            // channel that carried a payment.
+            params.push(key("defects", Knob::text("[ignores_transfers]")));
         }
         ProtocolCase { params, actors }
     }
