@@ -435,17 +435,7 @@ pub fn settle(book: &Shared, ctx: &mut Ctx, id: u64) {
     else {
         return;
     };
-    let state = ctx
-        .view(
-            chain,
-            tn,
-            &TokenNetwork::getChannelStateCall {
-                channel_identifier: U256::from(id),
-                participant1: me,
-                participant2: wallet,
-            },
-        )
-        .unwrap_or(0);
+    let state = crate::protocols::raiden::observe::channel_state(ctx, chain, tn, id, me, wallet);
     if state != 2 {
         return;
     }

@@ -301,17 +301,8 @@ impl Participant {
             return;
         };
         // A restarted node may find its channel already closed or settled.
-        let state = ctx
-            .view(
-                chain,
-                tn,
-                &TokenNetwork::getChannelStateCall {
-                    channel_identifier: U256::from(id),
-                    participant1: ctx.address(),
-                    participant2: ch.partner_address,
-                },
-            )
-            .unwrap_or(0);
+        let me = ctx.address();
+        let state = super::observe::channel_state(ctx, chain, tn, id, me, ch.partner_address);
         if state != 1 {
             return;
         }
@@ -521,21 +512,18 @@ impl Participant {
     fn watch(&mut self, ctx: &mut Ctx, id: u64) {
         let (chain, tn) = self.chain();
         let msc = self.s.borrow().msc;
-        let state = ctx
-            .view(
-                chain,
-                tn,
-                &TokenNetwork::getChannelStateCall {
-                    channel_identifier: U256::from(id),
-                    participant1: ctx.address(),
-                    participant2: self
-                        .channels
-                        .iter()
-                        .find(|c| c.id == id)
-                        .map_or(Address::ZERO, |c| c.partner_address),
-                },
-            )
-            .unwrap_or(0);
+        let me = ctx.address();
+        let state = super::observe::channel_state(
+            ctx,
+            chain,
+            tn,
+            id,
+            me,
+            self.channels
+                .iter()
+                .find(|c| c.id == id)
+                .map_or(Address::ZERO, |c| c.partner_address),
+        );
         if state != 2 {
             return;
         }
@@ -671,17 +659,7 @@ impl Participant {
             .map(|c| (c.id, c.partner_address))
             .collect();
         for (id, partner) in ids {
-            let state = ctx
-                .view(
-                    chain,
-                    tn,
-                    &TokenNetwork::getChannelStateCall {
-                        channel_identifier: U256::from(id),
-                        participant1: me,
-                        participant2: partner,
-                    },
-                )
-                .unwrap_or(0);
+            let state = super::observe::channel_state(ctx, chain, tn, id, me, partner);
             if state != 2 {
                 continue;
             }

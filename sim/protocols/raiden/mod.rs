@@ -17,7 +17,7 @@ pub mod messages;
 mod metrics;
 mod monitor;
 pub mod node_db;
-mod observe;
+pub mod observe;
 pub mod query;
 pub mod settlement;
 pub mod slot;

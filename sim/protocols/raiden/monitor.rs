@@ -242,17 +242,7 @@ impl Service {
             else {
                 continue;
             };
-            let state = ctx
-                .view(
-                    chain,
-                    tn,
-                    &TokenNetwork::getChannelStateCall {
-                        channel_identifier: U256::from(id),
-                        participant1: a,
-                        participant2: b,
-                    },
-                )
-                .unwrap_or(0);
+            let state = super::observe::channel_state(ctx, chain, tn, id, a, b);
             let rid = super::observe::reward_identifier(id, tn);
             let record = ctx
                 .view(chain, msc, &MonitoringService::rewardsCall(rid))

@@ -1069,6 +1069,28 @@ pub fn reward_identifier(channel: u64, tn: Address) -> B256 {
     keccak256((U256::from(channel), tn).abi_encode_packed())
 }
 
+/// The token network's state of channel `id` between `a` and `b` (0 when the view fails: no
+/// such channel), as every Raiden party and the payouts payer read it.
+pub fn channel_state(
+    ctx: &mut crate::engine::actor::Ctx,
+    chain: ChainIdx,
+    tn: Address,
+    id: u64,
+    a: Address,
+    b: Address,
+) -> u8 {
+    ctx.view(
+        chain,
+        tn,
+        &TokenNetwork::getChannelStateCall {
+            channel_identifier: U256::from(id),
+            participant1: a,
+            participant2: b,
+        },
+    )
+    .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
