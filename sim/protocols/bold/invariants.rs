@@ -505,6 +505,40 @@ fn layer_zero_legal(bold: &Bold, g: &Graph, _: &mut Probe, _: &mut State) -> Res
     Ok(())
 }
 
+/// The largest true timer of an adversary block-level layer-zero edge, with its first-child
+/// bonus (the gap to the second child): how close the adversary came to `T`.
+pub(super) fn max_adversary_weight(
+    g: &Graph,
+    groups: &BTreeMap<B256, Vec<&EdgeRec>>,
+    claims: &BTreeMap<B256, Vec<&EdgeRec>>,
+    small: u8,
+) -> Option<u128> {
+    let mut worst: Option<u128> = None;
+    for e in g
+        .edges
+        .values()
+        .filter(|e| e.edge.level == 0 && e.layer_zero())
+    {
+        let Some(a) = g.assertion(e.edge.claimId) else {
+            continue;
+        };
+        if a.honest_pos.is_some() {
+            continue;
+        }
+        let mut w = true_timer(g, e, groups, claims, small);
+        if a.node.isFirstChild {
+            if let Some(p) = g.assertion(a.parent) {
+                w += p
+                    .node
+                    .secondChildBlock
+                    .saturating_sub(p.node.firstChildBlock) as u128;
+            }
+        }
+        worst = Some(worst.map_or(w, |x| x.max(w)));
+    }
+    worst
+}
+
 /// The true recursive timer of an edge at this block (spec §3.6 without caches).
 pub(super) fn true_timer(
     g: &Graph,
@@ -565,26 +599,7 @@ fn timer_monotone(bold: &Bold, g: &Graph, _: &mut Probe, st: &mut State) -> Resu
         }
     }
     // The largest adversary block-level path weight seen so far (for `margin_min`).
-    for e in g
-        .edges
-        .values()
-        .filter(|e| e.edge.level == 0 && e.layer_zero())
-    {
-        let Some(a) = g.assertion(e.edge.claimId) else {
-            continue;
-        };
-        if a.honest_pos.is_some() {
-            continue;
-        }
-        let mut w = true_timer(g, e, &groups, &claims, small);
-        if a.node.isFirstChild {
-            if let Some(p) = g.assertion(a.parent) {
-                w += p
-                    .node
-                    .secondChildBlock
-                    .saturating_sub(p.node.firstChildBlock) as u128;
-            }
-        }
+    if let Some(w) = max_adversary_weight(g, &groups, &claims, small) {
         let mut book = bold.book.borrow_mut();
         book.max_adversary_weight = Some(book.max_adversary_weight.map_or(w, |x| x.max(w)));
     }

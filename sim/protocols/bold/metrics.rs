@@ -173,26 +173,7 @@ fn game_metrics(bold: &Bold, g: &Graph) -> Vec<(String, Value)> {
     {
         claims.entry(e.edge.claimId).or_default().push(e);
     }
-    let mut worst: Option<u128> = None;
-    for e in g
-        .edges
-        .values()
-        .filter(|e| e.edge.level == 0 && e.layer_zero())
-    {
-        let Some(a) = g.assertion(e.edge.claimId) else {
-            continue;
-        };
-        if a.honest_pos.is_some() {
-            continue;
-        }
-        let mut w = super::invariants::true_timer(g, e, &groups, &claims, small);
-        if a.node.isFirstChild {
-            if let Some(p) = g.assertion(a.parent) {
-                w += (p.node.secondChildBlock - p.node.firstChildBlock) as u128;
-            }
-        }
-        worst = Some(worst.map_or(w, |x| x.max(w)));
-    }
+    let worst = super::invariants::max_adversary_weight(g, &groups, &claims, small);
     if let Some(w) = worst {
         out.push((
             "bold.margin_at_end".into(),
