@@ -532,6 +532,39 @@ pub struct Coalition {
 }
 
 impl Coalition {
+    /// Every member's signature over digest `d` with the key the registry holds for it at epoch
+    /// `reference` (members without one, or whose key it does not know, are left out).
+    fn sign_as_members(
+        &self,
+        ctx: &mut Ctx,
+        main: crate::chain::ChainIdx,
+        registry: Address,
+        reference: u32,
+        d: B256,
+    ) -> Vec<(Address, Bytes)> {
+        let mut signed = Vec::new();
+        for m in &self.params.members {
+            let Some(id) = ctx.actor_by_name(&m.value) else {
+                continue;
+            };
+            let op = ctx.actor_address(id);
+            let keys: Vec<Key> = match self.book.borrow().operator(op) {
+                Some(o) => o.keys.clone(),
+                None => continue,
+            };
+            let k = ctx
+                .view(
+                    main,
+                    registry,
+                    &StakeRegistry::getOperatorSigningKeyAtEpochCall { op, e: reference },
+                )
+                .unwrap_or(Address::ZERO);
+            if let Some(key) = keys.iter().find(|x| x.address() == k) {
+                signed.push((op, key.sign_hash(d).to_bytes()));
+            }
+        }
+        signed
+    }
     fn forge(&mut self, ctx: &mut Ctx) {
         let (main, registry, clock, domain, target) = {
             let b = self.book.borrow();
@@ -554,27 +587,7 @@ impl Coalition {
         state.value += U256::from(1);
         let reference = cur.saturating_sub(self.params.reference_lag);
         let d = digest::digest(domain, &state);
-        let mut signed: Vec<(Address, Bytes)> = Vec::new();
-        for m in &self.params.members {
-            let Some(id) = ctx.actor_by_name(&m.value) else {
-                continue;
-            };
-            let op = ctx.actor_address(id);
-            let keys: Vec<Key> = match self.book.borrow().operator(op) {
-                Some(o) => o.keys.clone(),
-                None => continue,
-            };
-            let k = ctx
-                .view(
-                    main,
-                    registry,
-                    &StakeRegistry::getOperatorSigningKeyAtEpochCall { op, e: reference },
-                )
-                .unwrap_or(Address::ZERO);
-            if let Some(key) = keys.iter().find(|x| x.address() == k) {
-                signed.push((op, key.sign_hash(d).to_bytes()));
-            }
-        }
+        let signed = self.sign_as_members(ctx, main, registry, reference, d);
         if signed.is_empty() {
             return;
         }
@@ -732,27 +745,7 @@ impl Coalition {
         }
         let reference = clock.current(ctx.block_number(main));
         let d = digest::digest(self.book.borrow().domain, &state);
-        let mut signed = Vec::new();
-        for m in &self.params.members {
-            let Some(id) = ctx.actor_by_name(&m.value) else {
-                continue;
-            };
-            let op = ctx.actor_address(id);
-            let keys: Vec<Key> = match self.book.borrow().operator(op) {
-                Some(o) => o.keys.clone(),
-                None => continue,
-            };
-            let k = ctx
-                .view(
-                    main,
-                    registry,
-                    &StakeRegistry::getOperatorSigningKeyAtEpochCall { op, e: reference },
-                )
-                .unwrap_or(Address::ZERO);
-            if let Some(key) = keys.iter().find(|x| x.address() == k) {
-                signed.push((op, key.sign_hash(d).to_bytes()));
-            }
-        }
+        let signed = self.sign_as_members(ctx, main, registry, reference, d);
         if !signed.is_empty() {
             self.publish(ctx, state, reference, signed);
         }
