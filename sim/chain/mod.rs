@@ -192,6 +192,12 @@ impl Chain {
         submitted
     }
 
+    /// The transaction `sender` submitted last, while it is pending: a borrow of the request
+    /// just handed to [`Chain::submit`] (its calldata goes into the trace without a copy).
+    pub fn last_pending(&self, sender: Address) -> Option<&PendingTx> {
+        self.mempool.last(sender)
+    }
+
     /// Pending transactions in (sender, nonce) order.
     pub fn pending(&self) -> Vec<&PendingTx> {
         self.mempool.iter().collect()
@@ -544,6 +550,7 @@ fn receipt(tx: PendingTx, out: Outcome, block: u64, index: usize, base_fee: u128
         from: tx.req.from,
         to: tx.req.to,
         nonce: tx.nonce,
+        input: tx.req.data,
         block,
         index: index as u32,
         status: out.status,

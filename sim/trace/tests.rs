@@ -68,6 +68,7 @@ fn all_records() -> Vec<Record> {
             nonce: 0,
             to: Some(address(0xc0)),
             call: "transfer".into(),
+            input: alloy_primitives::Bytes::from(vec![0xa9, 0x05, 0x9c, 0xbb, 0, 1]),
         },
         Record::TxIncluded {
             t: 24_000,
@@ -841,6 +842,7 @@ proptest! {
 fn borrowed_records_encode_like_owned_ones() {
     let topics = vec![B256::repeat_byte(7), B256::repeat_byte(9)];
     let data = alloy_primitives::Bytes::from(vec![1u8, 2, 3, 250]);
+    let empty = alloy_primitives::Bytes::new();
     let refs = [
         RecordRef::TxSubmitted {
             t: 123_456,
@@ -850,6 +852,7 @@ fn borrowed_records_encode_like_owned_ones() {
             nonce: 300,
             to: Some(Address::repeat_byte(2)),
             call: "Token.transfer",
+            input: &data,
         },
         RecordRef::TxSubmitted {
             t: 0,
@@ -859,6 +862,7 @@ fn borrowed_records_encode_like_owned_ones() {
             nonce: 0,
             to: None,
             call: "",
+            input: &empty,
         },
         RecordRef::Log {
             t: u64::MAX,
