@@ -255,12 +255,13 @@ impl Chain {
                 continue;
             }
             // The transaction leaves the mempool whatever happens; its call data moves into the
-            // EVM's environment instead of being copied.
+            // EVM's environment instead of being copied, and back into the receipt after.
             let mut tx = self.mempool.pop_head(sender).expect("head exists");
             let env = self.fee_tx(&mut tx);
             let result = self.evm.transact_commit(env);
             match result {
                 Ok(result) => {
+                    tx.req.data = std::mem::take(&mut self.evm.ctx.tx.data);
                     let out = evm::outcome(result);
                     gas_used += out.gas_used;
                     receipts.push(receipt(tx, out, number, receipts.len(), base_fee));
