@@ -644,6 +644,7 @@ fn jsonl_has_header_records_and_footer() {
     assert_eq!(block["type"], "Block");
     assert_eq!(block["hash"], format!("0x{}", "12".repeat(32)));
     assert_eq!(block["base_fee"], "20000000000");
+    assert_eq!(parsed[2]["input"], "0xa9059cbb0001");
     assert_eq!(parsed[3]["effective_gas_price"], u128::MAX.to_string());
     assert_eq!(parsed[3]["outcome"], "reverted");
     assert_eq!(parsed[3]["reason"], "insufficient balance");
@@ -667,7 +668,8 @@ fn records_render_on_one_line() {
     );
     assert_eq!(
         lines[1],
-        "t+12s500ms  l1  alice submits 0x2121…2121 nonce=0 to=token.Token call=transfer"
+        "t+12s500ms  l1  alice submits 0x2121…2121 nonce=0 to=token.Token call=transfer \
+         input=0xa9059cbb0001"
     );
     // The header's ABI is empty: the log renders raw.
     assert!(
