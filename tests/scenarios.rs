@@ -73,6 +73,7 @@ scenarios! {
     bold_staller => "bold-staller",
     bold_sybil => "bold-sybil",
     bold_sybil_siblings => "bold-sybil-siblings",
+    bold_timer_batching => "bold-timer-batching",
     bold_timer_frontrun => "bold-timer-frontrun",
     bold_timer_grief => "bold-timer-grief",
     bold_two_evil => "bold-two-evil",

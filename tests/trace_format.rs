@@ -82,3 +82,71 @@ fn files_stream_export_and_diff() {
     assert!(matches!(err, TraceError::Truncated { .. }), "{err}");
     assert!(err.to_string().contains("frame 500 (record 499)"), "{err}");
 }
+
+fn submitted(input: Vec<u8>) -> Record {
+    Record::TxSubmitted {
+        t: 12_500,
+        chain: 0,
+        actor: 0,
+        tx: B256::with_last_byte(0x21),
+        nonce: 7,
+        to: Some(alloy_primitives::Address::with_last_byte(0xc0)),
+        call: "EdgeChallengeManager.multiUpdateTimeCacheByChildren".into(),
+        input: input.into(),
+    }
+}
+
+/// Format version 3: a submitted transaction carries its calldata, which survives the file
+/// and is exported as `0x` hex.
+#[test]
+fn calldata_round_trips_and_exports_as_hex() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.trace");
+    let records = vec![
+        submitted(vec![0x3a, 0x9c, 0x00, 0xff, 0x01]),
+        submitted(Vec::new()),
+        submitted((0..=255u8).cycle().take(70_000).collect()),
+    ];
+    write(&path, &records);
+    let (_, read, _) = read_trace(&path).unwrap();
+    assert_eq!(read, records);
+
+    let mut jsonl = Vec::new();
+    export_jsonl(TraceReader::open_path(&path).unwrap(), &mut jsonl).unwrap();
+    let text = String::from_utf8(jsonl).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[1].contains(r#""input":"0x3a9c00ff01""#),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains(r#""input":"0x""#), "{}", lines[2]);
+}
+
+/// A trace written by an older format (version 2 had no calldata) is refused with an error
+/// that names both versions, before any record is decoded.
+#[test]
+fn old_format_version_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.trace");
+    write(&path, &[submitted(vec![1, 2, 3])]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = crucible::trace::MAGIC.len();
+    bytes[at..at + 4].copy_from_slice(&2u32.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let err = read_trace(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TraceError::UnsupportedVersion {
+                found: 2,
+                supported: FORMAT_VERSION
+            }
+        ),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("version 2"), "{msg}");
+    assert!(msg.contains(&format!("version {FORMAT_VERSION}")), "{msg}");
+    assert_eq!(FORMAT_VERSION, 3);
+}

@@ -45,6 +45,11 @@ impl Mempool {
             .map(|tx| tx.nonce)
     }
 
+    /// The sender's last pending transaction (the one it submitted last).
+    pub fn last(&self, sender: Address) -> Option<&PendingTx> {
+        self.queue(sender).and_then(VecDeque::back)
+    }
+
     /// Appends a transaction behind the sender's other pending ones.
     pub fn push(&mut self, tx: PendingTx) {
         let sender = tx.req.from;

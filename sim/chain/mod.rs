@@ -192,6 +192,12 @@ impl Chain {
         submitted
     }
 
+    /// The transaction `sender` submitted last, while it is pending: a borrow of the request
+    /// just handed to [`Chain::submit`] (its calldata goes into the trace without a copy).
+    pub fn last_pending(&self, sender: Address) -> Option<&PendingTx> {
+        self.mempool.last(sender)
+    }
+
     /// Pending transactions in (sender, nonce) order.
     pub fn pending(&self) -> Vec<&PendingTx> {
         self.mempool.iter().collect()
@@ -249,12 +255,13 @@ impl Chain {
                 continue;
             }
             // The transaction leaves the mempool whatever happens; its call data moves into the
-            // EVM's environment instead of being copied.
+            // EVM's environment instead of being copied, and back into the receipt after.
             let mut tx = self.mempool.pop_head(sender).expect("head exists");
             let env = self.fee_tx(&mut tx);
             let result = self.evm.transact_commit(env);
             match result {
                 Ok(result) => {
+                    tx.req.data = std::mem::take(&mut self.evm.ctx.tx.data);
                     let out = evm::outcome(result);
                     gas_used += out.gas_used;
                     receipts.push(receipt(tx, out, number, receipts.len(), base_fee));
@@ -544,6 +551,7 @@ fn receipt(tx: PendingTx, out: Outcome, block: u64, index: usize, base_fee: u128
         from: tx.req.from,
         to: tx.req.to,
         nonce: tx.nonce,
+        input: tx.req.data,
         block,
         index: index as u32,
         status: out.status,

@@ -624,3 +624,23 @@ fn assembly_keccak_is_keccak256() {
         );
     }
 }
+
+/// A receipt carries the calldata its transaction was submitted with (what a client reading
+/// full blocks sees); the mempool entry lends it to the trace until then.
+#[test]
+fn receipts_carry_the_calldata() {
+    let mut chain = funded(config(30_000_000));
+    let c = deploy(&mut chain, STORE_LOG);
+    let data = word(0x1234_5678);
+    let sent = chain.submit(req(alice(), c, data.clone(), 1), SimTime::ZERO);
+    assert_eq!(chain.last_pending(alice()).unwrap().hash, sent.hash);
+    assert_eq!(chain.last_pending(alice()).unwrap().req.data, data);
+    chain.submit(transfer(bob(), 1), SimTime::ZERO);
+    let block = chain.build_block(SimTime(12_000), &mut all);
+    assert_eq!(block.receipts.len(), 2);
+    let mine = block.receipts.iter().find(|r| r.tx == sent.hash).unwrap();
+    assert_eq!(mine.input, data);
+    let other = block.receipts.iter().find(|r| r.tx != sent.hash).unwrap();
+    assert!(other.input.is_empty());
+    assert!(chain.last_pending(alice()).is_none());
+}

@@ -118,6 +118,9 @@ pub struct Receipt {
     pub from: Address,
     pub to: Option<Address>,
     pub nonce: u64,
+    /// The transaction's calldata (init code for a deployment), as a client reading full
+    /// blocks from a node sees it.
+    pub input: Bytes,
     pub block: u64,
     /// Position in the block.
     pub index: u32,

@@ -157,8 +157,9 @@ impl<'a> Ctx<'a> {
     pub fn block_hash(&self, chain: ChainIdx, number: u64) -> Option<B256> {
         self.core.chains[chain.0 as usize].chain.block_hash(number)
     }
-    /// The block produced last (with its receipts and logs) and its chain: what a client
-    /// reading block receipts from a node sees (out-of-band watchers).
+    /// The block produced last (with its receipts: sender, calldata, status, gas, logs) and its
+    /// chain: what a client reading full blocks and their receipts from a node sees
+    /// (out-of-band watchers).
     pub fn last_block(&self) -> Option<(ChainIdx, &crate::chain::Block)> {
         self.core.last_block.as_ref().map(|(c, b)| (*c, b))
     }

@@ -214,6 +214,7 @@ impl Core {
     pub(crate) fn submit(&mut self, chain: ChainIdx, actor: ActorId, req: TxRequest) -> B256 {
         let call = self.abis.call_name(chain.0, req.to, &req.data);
         let to = req.to;
+        let from = req.from;
         let pending = self.chains[chain.0 as usize].chain.submit(req, self.now);
         self.tx_owner.insert(pending.hash, actor);
         let slot = &mut self.chains[chain.0 as usize];
@@ -224,6 +225,13 @@ impl Core {
             self.queue.push(at, Class::Block, Ev::Block(chain));
         }
         self.metrics.add("tx.submitted", 1);
+        // The calldata is borrowed from the mempool entry just made: no copy per transaction.
+        let input = &self.chains[chain.0 as usize]
+            .chain
+            .last_pending(from)
+            .expect("a submitted transaction is pending until the next block")
+            .req
+            .data;
         self.tracer.record_ref(RecordRef::TxSubmitted {
             t: self.now.ms(),
             chain: chain.0,
@@ -232,6 +240,7 @@ impl Core {
             nonce: pending.nonce,
             to,
             call: &call,
+            input,
         });
         pending.hash
     }
@@ -1296,6 +1305,7 @@ impl World {
             max_fee: None,
         };
         let call = self.core.abis.call_name(chain.0, req.to, &req.data);
+        let input = req.data.clone();
         let now = self.core.now;
         let pending = self.core.chains[chain.0 as usize].chain.submit(req, now);
         self.core.metrics.add("tx.submitted", 1);
@@ -1308,6 +1318,7 @@ impl World {
             nonce: pending.nonce,
             to: Some(d.to),
             call: format!("{call} (bridge msg#{})", d.seq),
+            input,
         });
         let hash = pending.hash;
         self.core.bridges[d.route].in_flight.insert(hash, d);

@@ -28,7 +28,7 @@ pub enum TraceError {
 
     #[error(
         "unsupported trace format version {found} (this build reads version {supported}); \
-         use the crucible release that wrote it"
+         use the crucible release that wrote it, or re-run its scenario to record it again"
     )]
     UnsupportedVersion { found: u32, supported: u32 },
 

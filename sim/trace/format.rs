@@ -92,7 +92,7 @@ impl postcard::ser_flavors::Flavor for AppendFlavor<'_> {
 /// A record borrowed from the engine's own data, for the two records written once per
 /// transaction and per log. It encodes to exactly the bytes of the owned [`Record`] it stands
 /// for (same variant positions, same field order and types; checked by tests), so the hot path
-/// encodes and digests without cloning log data, topics or call names; the owned record is built
+/// encodes and digests without cloning log data, topics, calldata or call names; the owned record is built
 /// only for sinks that keep records ([`RecordRef::to_record`]).
 #[derive(Serialize)]
 #[serde(rename = "Record")]
@@ -108,6 +108,7 @@ pub enum RecordRef<'a> {
         nonce: u64,
         to: Option<alloy_primitives::Address>,
         call: &'a str,
+        input: &'a alloy_primitives::Bytes,
     },
     /// Placeholder for [`Record::TxIncluded`]'s position; cannot be built.
     #[doc(hidden)]
@@ -138,6 +139,7 @@ impl RecordRef<'_> {
                 nonce,
                 to,
                 call,
+                input,
             } => Record::TxSubmitted {
                 t,
                 chain,
@@ -146,6 +148,7 @@ impl RecordRef<'_> {
                 nonce,
                 to,
                 call: call.to_string(),
+                input: input.clone(),
             },
             RecordRef::Log {
                 t,

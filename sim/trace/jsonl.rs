@@ -100,6 +100,7 @@ fn record_fields(record: &Record) -> Vec<(&'static str, Json)> {
             nonce,
             to,
             call,
+            input,
         } => f.extend([
             ("chain", json!(chain)),
             ("actor", json!(actor)),
@@ -107,6 +108,7 @@ fn record_fields(record: &Record) -> Vec<(&'static str, Json)> {
             ("nonce", json!(nonce)),
             ("to", to.as_ref().map_or(Json::Null, addr)),
             ("call", s(call)),
+            ("input", hex(input)),
         ]),
         Record::TxIncluded {
             t: _,
@@ -440,6 +442,7 @@ fn render_names(record: &Record, n: Names) -> String {
             nonce,
             to,
             call,
+            input,
             ..
         } => {
             let to = match to {
@@ -447,9 +450,10 @@ fn render_names(record: &Record, n: Names) -> String {
                 None => "create".to_owned(),
             };
             format!(
-                "{t}  {}  {} submits {tx:#} nonce={nonce} to={to} call={call}",
+                "{t}  {}  {} submits {tx:#} nonce={nonce} to={to} call={call} input={}",
                 n.chain(*chain),
-                n.actor(*actor)
+                n.actor(*actor),
+                alloy_primitives::hex::encode_prefixed(input)
             )
         }
         Record::TxIncluded {

@@ -5,7 +5,7 @@ use alloy_primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
 
 /// Version of the binary trace format; bump on any change to these types.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Who an actor is, listed once in the header; records refer to actors by index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,7 +116,9 @@ pub enum Record {
         gas_used: u64,
         txs: u32,
     },
-    /// An actor submitted a transaction. `call` is the decoded function name or selector.
+    /// An actor submitted a transaction. `call` is the decoded function name or selector;
+    /// `input` is the transaction's calldata (init code for a deployment), so readers of the
+    /// trace alone can decode the arguments of every call (format version 3 on).
     TxSubmitted {
         t: u64,
         chain: u16,
@@ -125,6 +127,7 @@ pub enum Record {
         nonce: u64,
         to: Option<Address>,
         call: String,
+        input: alloy_primitives::Bytes,
     },
     /// A transaction was included in a block.
     TxIncluded {

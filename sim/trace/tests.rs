@@ -68,6 +68,7 @@ fn all_records() -> Vec<Record> {
             nonce: 0,
             to: Some(address(0xc0)),
             call: "transfer".into(),
+            input: alloy_primitives::Bytes::from(vec![0xa9, 0x05, 0x9c, 0xbb, 0, 1]),
         },
         Record::TxIncluded {
             t: 24_000,
@@ -643,6 +644,7 @@ fn jsonl_has_header_records_and_footer() {
     assert_eq!(block["type"], "Block");
     assert_eq!(block["hash"], format!("0x{}", "12".repeat(32)));
     assert_eq!(block["base_fee"], "20000000000");
+    assert_eq!(parsed[2]["input"], "0xa9059cbb0001");
     assert_eq!(parsed[3]["effective_gas_price"], u128::MAX.to_string());
     assert_eq!(parsed[3]["outcome"], "reverted");
     assert_eq!(parsed[3]["reason"], "insufficient balance");
@@ -666,7 +668,8 @@ fn records_render_on_one_line() {
     );
     assert_eq!(
         lines[1],
-        "t+12s500ms  l1  alice submits 0x2121…2121 nonce=0 to=token.Token call=transfer"
+        "t+12s500ms  l1  alice submits 0x2121…2121 nonce=0 to=token.Token call=transfer \
+         input=0xa9059cbb0001"
     );
     // The header's ABI is empty: the log renders raw.
     assert!(
@@ -841,6 +844,7 @@ proptest! {
 fn borrowed_records_encode_like_owned_ones() {
     let topics = vec![B256::repeat_byte(7), B256::repeat_byte(9)];
     let data = alloy_primitives::Bytes::from(vec![1u8, 2, 3, 250]);
+    let empty = alloy_primitives::Bytes::new();
     let refs = [
         RecordRef::TxSubmitted {
             t: 123_456,
@@ -850,6 +854,7 @@ fn borrowed_records_encode_like_owned_ones() {
             nonce: 300,
             to: Some(Address::repeat_byte(2)),
             call: "Token.transfer",
+            input: &data,
         },
         RecordRef::TxSubmitted {
             t: 0,
@@ -859,6 +864,7 @@ fn borrowed_records_encode_like_owned_ones() {
             nonce: 0,
             to: None,
             call: "",
+            input: &empty,
         },
         RecordRef::Log {
             t: u64::MAX,

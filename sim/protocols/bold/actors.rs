@@ -138,6 +138,10 @@ pub struct DefenderParams {
     /// First block it acts at (a late defender).
     #[serde(default)]
     pub start: u64,
+    /// How it batches timer-cache updates: `canonical` (spec §8.2, the default) or
+    /// `per_edge` (valid updates, not in canonical form: spec mode does not pay them).
+    #[serde(default)]
+    pub timer_batching: super::game::TimerBatching,
 }
 
 /// Whether the evil assertion is posted before or after the honest one.
@@ -624,10 +628,11 @@ impl Defender {
                 break;
             }
             if pnode.secondChildBlock > 0 {
-                let game = self
-                    .games
-                    .entry(pos)
-                    .or_insert_with(|| Game::new(bold.honest.clone(), Style::Honest, &bold));
+                let game = self.games.entry(pos).or_insert_with(|| {
+                    let mut g = Game::new(bold.honest.clone(), Style::Honest, &bold);
+                    g.batching = self.p.timer_batching;
+                    g
+                });
                 let txs = game.play(ctx, &bold, pos);
                 self.base.send_moves(ctx, pos, txs);
             }

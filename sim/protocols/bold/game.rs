@@ -26,6 +26,21 @@ pub enum Style {
     RootOnly,
 }
 
+/// How an honest party batches its timer-cache updates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerBatching {
+    /// The canonical form of spec §8.2: one `multiUpdateTimeCacheByChildren` per maximal
+    /// same-level run, one `updateTimerCacheByClaim` at each level boundary.
+    #[default]
+    Canonical,
+    /// One `updateTimerCacheByChildren(edge, τ(edge))` per pending edge of a run, bottom-up,
+    /// skipping edges already at their gate (the boundaries stay `updateTimerCacheByClaim`):
+    /// the same caches, validly, but not in canonical form, so spec-mode reimbursement does
+    /// not pay these updates.
+    PerEdge,
+}
+
 /// A move, as the key that stops a party from sending it twice while it is in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Move {
@@ -128,6 +143,8 @@ pub struct Game {
     pub grief_every: u64,
     /// The block this tick sees.
     now: u64,
+    /// How timer updates are batched (honest style only).
+    pub batching: TimerBatching,
 }
 
 /// Reads an edge; `None` if it does not exist.
@@ -162,6 +179,7 @@ impl Game {
             sim: BTreeMap::new(),
             grief_every: 0,
             now: 0,
+            batching: TimerBatching::Canonical,
         }
     }
 
@@ -550,20 +568,39 @@ impl Game {
                         if n.confirmed() {
                             continue;
                         }
+                        // Per edge: each call is gated on its own edge, at `τ` of that edge.
+                        let own_gate = t.saturating_sub(topdown[k]);
+                        let per_edge = self.batching == TimerBatching::PerEdge
+                            && own_gate > 0
+                            && (cache[&n.id] as u128) < own_gate;
                         let v = sat(landing_own(n) + kid_min(n, &cache));
                         let c = cache.get_mut(&n.id).expect("collected");
                         *c = (*c).max(v);
-                    }
-                    seq += 1;
-                    out.push(Tx {
-                        key: Move::UpdateTimers(u.id, seq),
-                        data: Ecm::multiUpdateTimeCacheByChildrenCall {
-                            edgeIds_: ids,
-                            maximumCachedTime: U256::from(gate),
+                        if per_edge {
+                            seq += 1;
+                            out.push(Tx {
+                                key: Move::UpdateTimers(u.id, seq),
+                                data: Ecm::updateTimerCacheByChildrenCall {
+                                    edgeId: n.id,
+                                    maximumCachedTime: U256::from(own_gate),
+                                }
+                                .abi_encode()
+                                .into(),
+                            });
                         }
-                        .abi_encode()
-                        .into(),
-                    });
+                    }
+                    if self.batching == TimerBatching::Canonical {
+                        seq += 1;
+                        out.push(Tx {
+                            key: Move::UpdateTimers(u.id, seq),
+                            data: Ecm::multiUpdateTimeCacheByChildrenCall {
+                                edgeIds_: ids,
+                                maximumCachedTime: U256::from(gate),
+                            }
+                            .abi_encode()
+                            .into(),
+                        });
+                    }
                 }
                 if j == 0 {
                     break;

@@ -332,4 +332,12 @@ fn bad_parameters_are_clear_located_errors() {
         .unwrap_err()
         .contains("position"));
     assert!(actor("evil_proposer", "position: first\nblock: 2\n").is_ok());
+    let bad = actor("defender", "every: 1\ntimer_batching: by_level\n").unwrap_err();
+    assert!(bad.starts_with("2:"), "{bad}");
+    assert!(
+        bad.contains("by_level") && bad.contains("per_edge") && bad.contains("canonical"),
+        "{bad}"
+    );
+    assert!(actor("defender", "timer_batching: per_edge\n").is_ok());
+    assert!(actor("defender", "timer_batching: canonical\n").is_ok());
 }

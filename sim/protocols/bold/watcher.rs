@@ -5,12 +5,14 @@
 //! payments), where the payouts pipeline reads them; otherwise it writes nothing on chain. Each
 //! payment file it
 //! would write is noted in the trace with its keccak (Run A), so that the files recomputed
-//! from the trace alone (Run B) can be held against them. Totals per mode and payee become
+//! from the trace alone (Run B) can be held against them. A timer update spec mode leaves
+//! unpaid because its calldata is not in canonical form is noted too, with the reason, and
+//! counted in `bold.reimb_spec_unpaid_non_canonical`. Totals per mode and payee become
 //! metrics (spec §9).
 
 use super::bindings::ReimbursementLedger;
 use super::reimburse::{
-    feed::FeedBlock, Mode, Payment, PaymentKind, Reimburser, Setting, NOTE_PREFIX,
+    feed::FeedBlock, Mode, Payment, PaymentKind, Reimburser, Setting, NOTE_PREFIX, SKIP_PREFIX,
 };
 use super::{Bold, Shared, Side};
 use crate::engine::actor::{Actor, Ctx, Event, TxOpts};
@@ -39,6 +41,7 @@ impl ActorParams for WatcherParams {
             bold,
             r: None,
             next: 1,
+            skips_noted: 0,
         })
     }
 }
@@ -48,6 +51,8 @@ struct Watcher {
     r: Option<Reimburser>,
     /// The next block number it expects.
     next: u64,
+    /// Spec-mode skips already noted in the trace.
+    skips_noted: usize,
 }
 
 impl Watcher {
@@ -102,6 +107,7 @@ impl Watcher {
             .actors()
             .map(|id| (ctx.actor_address(id), ctx.actor_name(id).to_string()))
             .collect();
+        let skips_noted = self.skips_noted;
         let r = self.reimburser(ctx);
         let paid = match r.block(&feed) {
             Ok(p) => p,
@@ -123,8 +129,24 @@ impl Watcher {
                 })
                 .collect()
         };
+        let skips: Vec<String> = r.spec_skipped()[skips_noted..]
+            .iter()
+            .map(|s| {
+                format!(
+                    "{SKIP_PREFIX}{} tx {} block {}: {}",
+                    s.action.name(),
+                    s.tx,
+                    s.block,
+                    s.reason
+                )
+            })
+            .collect();
         let aborts = r.compat.aborts;
-        for n in notes {
+        self.skips_noted += skips.len();
+        if !skips.is_empty() {
+            ctx.metric_add("bold.reimb_spec_unpaid_non_canonical", skips.len() as i128);
+        }
+        for n in skips.into_iter().chain(notes) {
             ctx.note(n);
         }
         if let Some(ledger) = self.bold.ledger {

@@ -1,5 +1,5 @@
 //! What the reimbursement module reads: blocks with their base fee and, in execution order,
-//! every transaction's sender, status, gas and logs (spec §8, "trace contents"). Run B builds
+//! every transaction's sender, calldata, status, gas and logs (spec §8, "trace contents"). Run B builds
 //! the feed from a recorded trace; the online watcher (Run A) builds it from the blocks the
 //! chain produces, as an L1 client reading block receipts would.
 
@@ -24,6 +24,8 @@ pub struct FeedTx {
     /// Position in its block.
     pub index: u32,
     pub from: Address,
+    /// The transaction's calldata.
+    pub input: Bytes,
     pub ok: bool,
     pub gas_used: u64,
     pub effective_gas_price: u128,
@@ -51,6 +53,7 @@ impl FeedBlock {
                     hash: r.tx,
                     index: r.index,
                     from: r.from,
+                    input: r.input.clone(),
                     ok: matches!(r.status, TxStatus::Success),
                     gas_used: r.gas_used,
                     effective_gas_price: r.effective_gas_price,
@@ -69,10 +72,10 @@ impl FeedBlock {
     }
 }
 
-/// The blocks of chain `chain` (header index) as the trace records them. Senders come from
-/// the `TxSubmitted` records (actor index → address in the header).
+/// The blocks of chain `chain` (header index) as the trace records them. Senders and calldata
+/// come from the `TxSubmitted` records (actor index → address in the header).
 pub fn from_trace(run: &RunTrace, chain: u16) -> Result<Vec<FeedBlock>, String> {
-    let mut senders: BTreeMap<B256, Address> = BTreeMap::new();
+    let mut senders: BTreeMap<B256, (Address, &Bytes)> = BTreeMap::new();
     let mut out: Vec<FeedBlock> = Vec::new();
     for r in &run.records {
         match r {
@@ -80,6 +83,7 @@ pub fn from_trace(run: &RunTrace, chain: u16) -> Result<Vec<FeedBlock>, String> 
                 chain: c,
                 actor,
                 tx,
+                input,
                 ..
             } if *c == chain => {
                 let from = run
@@ -88,7 +92,7 @@ pub fn from_trace(run: &RunTrace, chain: u16) -> Result<Vec<FeedBlock>, String> 
                     .get(*actor as usize)
                     .map(|a| a.address)
                     .unwrap_or(Address::ZERO);
-                senders.insert(*tx, from);
+                senders.insert(*tx, (from, input));
             }
             Record::Block {
                 chain: c,
@@ -113,13 +117,14 @@ pub fn from_trace(run: &RunTrace, chain: u16) -> Result<Vec<FeedBlock>, String> 
                     .last_mut()
                     .filter(|b| b.number == *block)
                     .ok_or_else(|| format!("transaction {tx} included before its block {block}"))?;
-                let from = *senders
+                let (from, input) = *senders
                     .get(tx)
                     .ok_or_else(|| format!("transaction {tx} included but never submitted"))?;
                 b.txs.push(FeedTx {
                     hash: *tx,
                     index: b.txs.len() as u32,
                     from,
+                    input: input.clone(),
                     ok: matches!(outcome, Outcome::Success),
                     gas_used: *gas_used,
                     effective_gas_price: *effective_gas_price,

@@ -9,6 +9,7 @@
 //! files, recomputed by `crucible verify` / `crucible payments verify`). Run B checks that its
 //! files are exactly the ones Run A noted; any difference fails the run (R3).
 
+pub mod canonical;
 pub mod compat;
 pub mod feed;
 pub mod json;
@@ -37,6 +38,9 @@ pub const DIR: &str = "payments";
 
 /// Prefix of the watcher's trace notes that name a file and its keccak.
 pub const NOTE_PREFIX: &str = "payment ";
+
+/// Prefix of the watcher's trace notes about a spec-mode action left unpaid for its calldata.
+pub const SKIP_PREFIX: &str = "spec unpaid ";
 
 /// Reimbursement parameters (spec §5), under `protocols.bold.reimbursement`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -408,6 +412,12 @@ impl Reimburser {
             bytes: index.to_file(),
         });
         out
+    }
+
+    /// Spec-mode timer updates left unpaid for their calldata (not in canonical form), in
+    /// execution order.
+    pub fn spec_skipped(&self) -> &[spec::Skip] {
+        &self.spec.skipped
     }
 
     /// keccak of a file's bytes, as the watcher notes it.

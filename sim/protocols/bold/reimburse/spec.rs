@@ -3,13 +3,18 @@
 //! first copy of each action; plus the service fee from an honest assertion's creation to its
 //! honest successor's.
 //!
-//! The trace records each transaction's sender, status, gas and logs but not its calldata, so
-//! an action and its arguments are read from the logs it emitted: the edge it created, the
+//! An action and its arguments are read from the logs it emitted: the edge it created, the
 //! edge it bisected (and the children, which fix the bisection root), the edge it proved, the
 //! caches it raised. A timer update is paid when every cache it raised is on an honest edge in
-//! the subtree of an essential root that is confirmable by path weight; whether it was batched
-//! exactly in the canonical form is not visible in the trace and is not checked.
+//! the subtree of an essential root that is confirmable by path weight, **and** its calldata
+//! is exactly one of the canonical forms the honest strategy emits for such a root at that
+//! moment ([`super::canonical`]): one `multiUpdateTimeCacheByChildren` per maximal same-level
+//! run, one `updateTimerCacheByClaim(terminal, refinement)` at each level boundary, each with
+//! its `τ` gate. Differently batched updates are not paid; each is listed in
+//! [`Spec::skipped`] with the reason (the online watcher notes it in the trace).
 
+use super::super::truth::Lane;
+use super::canonical::{self, TimerCall};
 use super::feed::{FeedBlock, FeedTx};
 use super::state::{Ev, State};
 use alloy_primitives::{Address, B256, U256};
@@ -56,10 +61,21 @@ pub struct GasPay {
 /// An action, the edge it names and its equality class (edges and new cache values).
 type Classified = (Action, B256, Vec<(B256, u64)>);
 
+/// A successful action the log rules would pay but its calldata does not allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skip {
+    pub block: u64,
+    pub tx: B256,
+    pub action: Action,
+    pub reason: String,
+}
+
 /// Spec-mode bookkeeping: action classes already paid.
 #[derive(Default)]
 pub struct Spec {
     paid: BTreeSet<(Action, Vec<(B256, u64)>)>,
+    /// Timer updates left unpaid because they were not in canonical form, in order.
+    pub skipped: Vec<Skip>,
     /// Service-fee windows already processed.
     pub windows_done: u64,
 }
@@ -77,6 +93,17 @@ impl Spec {
     ) -> Option<GasPay> {
         let t = b.number;
         let (action, edge, class) = self.action(st, evs, t)?;
+        if action == Action::UpdateTimers {
+            if let Err(reason) = self.canonical_form(st, &tx.input, &class, t) {
+                self.skipped.push(Skip {
+                    block: t,
+                    tx: tx.hash,
+                    action,
+                    reason,
+                });
+                return None;
+            }
+        }
         if !self.paid.insert((action, class)) {
             return None;
         }
@@ -231,8 +258,19 @@ impl Spec {
         if updates.is_empty() || updates.len() != evs.len() {
             return None;
         }
-        let mut common: Option<Vec<super::super::truth::Lane>> = None;
-        for (id, _) in &updates {
+        if Self::confirmable_roots(self, st, &updates, t)?.is_empty() {
+            return None;
+        }
+        let last = updates.last().expect("non-empty").0;
+        Some((Action::UpdateTimers, last, updates))
+    }
+
+    /// The essential roots whose honest subtrees hold every edge a timer update raised and
+    /// that are confirmable by path weight (min over their honest paths ≥ `T`), nearest
+    /// first; `None` when a raised edge is not honest or the challenge is done.
+    fn confirmable_roots(&self, st: &State, updates: &[(B256, u64)], t: u64) -> Option<Vec<Lane>> {
+        let mut common: Option<Vec<Lane>> = None;
+        for (id, _) in updates {
             let e = st.edges.get(id)?;
             if !e.honest {
                 return None;
@@ -248,26 +286,59 @@ impl Spec {
         if self.done(st, pos, t) {
             return None;
         }
-        let confirmable = common.iter().any(|u| {
-            let Some(root) = st.lane_root(u) else {
-                return false;
-            };
-            if root.is_confirmed() || !st.essential(u, t) {
-                return false;
-            }
-            let h = st.truth.heights.layer_zero(u.level);
-            let bonus = if u.level == 0 {
-                st.bonus(u.assertion)
-            } else {
-                0
-            };
-            st.min_path(u, 0, h, bonus, true, t) >= st.period()
-        });
-        if !confirmable {
-            return None;
+        Some(
+            common
+                .into_iter()
+                .filter(|u| {
+                    let Some(root) = st.lane_root(u) else {
+                        return false;
+                    };
+                    if root.is_confirmed() || !st.essential(u, t) {
+                        return false;
+                    }
+                    let h = st.truth.heights.layer_zero(u.level);
+                    let bonus = if u.level == 0 {
+                        st.bonus(u.assertion)
+                    } else {
+                        0
+                    };
+                    st.min_path(u, 0, h, bonus, true, t) >= st.period()
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether a timer update's calldata is exactly one of the canonical forms for one of
+    /// the confirmable essential roots (spec §8.2); the reason when it is not.
+    fn canonical_form(
+        &self,
+        st: &State,
+        input: &[u8],
+        updates: &[(B256, u64)],
+        t: u64,
+    ) -> Result<(), String> {
+        let Some(call) = TimerCall::decode(input) else {
+            return Err("not a standard-encoded timer-cache update".to_string());
+        };
+        let roots = self.confirmable_roots(st, updates, t).unwrap_or_default();
+        if roots
+            .iter()
+            .any(|u| canonical::canonical(st, u, t).contains(&call))
+        {
+            return Ok(());
         }
-        let last = updates.last().expect("non-empty").0;
-        Some((Action::UpdateTimers, last, updates))
+        Err(match call {
+            TimerCall::ByChildren { .. } => {
+                "updateTimerCacheByChildren is not a canonical form (one \
+                 multiUpdateTimeCacheByChildren per maximal same-level run)"
+                    .to_string()
+            }
+            c => format!(
+                "{} is not batched or gated as the canonical update of a confirmable \
+                 essential root",
+                c.function()
+            ),
+        })
     }
 
     /// The ancestor condition: the lane's root is essential and `w(u→[s, e]) < T`.

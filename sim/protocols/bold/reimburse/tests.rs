@@ -3,6 +3,7 @@
 //! agree, and the spec's reimbursement checks (payees, first copy only, merge sniper, the
 //! first-child miss) hold in spec and pr649-compat mode.
 
+use super::canonical::TimerCall;
 use super::{run_offline, spec_payments, Mode, PaymentKind, DIR};
 use crate::derived::{compare, derive, write_all, DerivedFile, Mismatch, RunTrace};
 use crate::engine::world::RunOptions;
@@ -600,4 +601,173 @@ fn d12_estimated_gas_ignores_the_receipts() {
         "the receipt's gasUsed × effectiveGasPrice"
     );
     assert_ne!(intended[&defender].1, faithful[&defender].1);
+}
+
+/// The calldata of every submitted transaction, from the trace.
+fn inputs(r: &RunTrace) -> std::collections::BTreeMap<B256, alloy_primitives::Bytes> {
+    r.records
+        .iter()
+        .filter_map(|x| match x {
+            Record::TxSubmitted { tx, input, .. } => Some((*tx, input.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Spec-mode gas files of timer updates: (tx hash, decoded call).
+fn paid_timer_calls(r: &RunTrace) -> Vec<(B256, TimerCall)> {
+    let calls = inputs(r);
+    derive(r, Some("bold"))
+        .expect("Run A and Run B agree (payments verify)")
+        .iter()
+        .filter(|f| f.path.starts_with(&format!("{DIR}/spec_gas_")))
+        .map(json)
+        .filter(|j| j["action"] == "UpdateTimers")
+        .map(|j| {
+            let tx: B256 = j["tx_hash"].as_str().unwrap().parse().unwrap();
+            let call = TimerCall::decode(&calls[&tx]).expect("a paid timer update decodes");
+            (tx, call)
+        })
+        .collect()
+}
+
+#[test]
+fn spec_mode_pays_only_canonically_batched_timer_updates_and_compat_pays_both() {
+    let per_edge_text = scenario_text("bold-timer-batching");
+    let canonical_text = per_edge_text.replace(", timer_batching: per_edge", "");
+    assert_ne!(per_edge_text, canonical_text);
+    let canonical = run(&canonical_text);
+    let per_edge = run(&per_edge_text);
+
+    // The canonical defender: its timer updates are paid, all of them canonical forms, and
+    // nothing is left unpaid for its calldata.
+    let paid = paid_timer_calls(&canonical);
+    assert!(
+        paid.iter()
+            .any(|(_, c)| matches!(c, TimerCall::MultiByChildren { .. })),
+        "batched run updates are paid: {paid:?}"
+    );
+    let cfg = super::params_of(&canonical).unwrap();
+    let r = run_offline(&canonical, &cfg).unwrap();
+    assert!(r.spec_skipped().is_empty(), "{:?}", r.spec_skipped());
+
+    // The per-edge defender: the same caches, raised by updateTimerCacheByChildren calls that
+    // succeed and are refused one by one; only the level-boundary claim updates are paid.
+    let cfg = super::params_of(&per_edge).unwrap();
+    let r = run_offline(&per_edge, &cfg).unwrap();
+    let skipped = r.spec_skipped();
+    assert!(!skipped.is_empty());
+    let calls = inputs(&per_edge);
+    for s in skipped {
+        assert!(matches!(
+            TimerCall::decode(&calls[&s.tx]),
+            Some(TimerCall::ByChildren { .. })
+        ));
+        assert!(s.reason.contains("not a canonical form"), "{}", s.reason);
+    }
+    let paid = paid_timer_calls(&per_edge);
+    assert!(
+        paid.iter()
+            .all(|(_, c)| matches!(c, TimerCall::ByClaim { .. })),
+        "only the claim updates are paid: {paid:?}"
+    );
+    let spec_total = |r: &RunTrace| -> alloy_primitives::U256 {
+        spec_payments(r)
+            .unwrap()
+            .iter()
+            .filter(|p| p.kind == PaymentKind::Gas && p.action == "UpdateTimers")
+            .map(|p| p.amount)
+            .sum()
+    };
+    assert!(spec_total(&per_edge) < spec_total(&canonical));
+    // The online watcher noted each refusal with its reason.
+    let noted = per_edge
+        .records
+        .iter()
+        .filter(|x| matches!(x, Record::Note { text, .. } if text.starts_with(super::SKIP_PREFIX)))
+        .count();
+    assert_eq!(noted, skipped.len());
+
+    // pr649-compat with D9 off pays the defender's timer updates in both runs: its
+    // confirmation column grows over the D9-on files whatever the batching.
+    for run in [&canonical, &per_edge] {
+        let cfg = super::params_of(run).unwrap();
+        let defender = format!("{:#x}", addr_of(run, "defender"));
+        let faithful = gas_file(&compat_files(run, &cfg, |p| p.unpaid_actions = true));
+        let intended = gas_file(&compat_files(run, &cfg, |p| p.unpaid_actions = false));
+        assert!(intended[&defender].0 > faithful[&defender].0);
+    }
+}
+
+#[test]
+fn timer_calls_decode_only_from_their_standard_encoding() {
+    let call = TimerCall::MultiByChildren {
+        ids: vec![B256::repeat_byte(1), B256::repeat_byte(2)],
+        max: alloy_primitives::U256::from(42u64),
+    };
+    let bytes = call.encode();
+    assert_eq!(TimerCall::decode(&bytes), Some(call.clone()));
+    // Trailing bytes or another function: not a timer-cache update as sent canonically.
+    let mut longer = bytes.clone();
+    longer.extend([0u8; 32]);
+    assert_eq!(TimerCall::decode(&longer), None);
+    assert_eq!(TimerCall::decode(&bytes[..3]), None);
+    let claim = TimerCall::ByClaim {
+        id: B256::repeat_byte(3),
+        claiming: B256::repeat_byte(4),
+        max: alloy_primitives::U256::MAX,
+    };
+    assert_eq!(TimerCall::decode(&claim.encode()), Some(claim));
+    let mut other = bytes;
+    other[0] ^= 0xff;
+    assert_eq!(TimerCall::decode(&other), None);
+}
+
+/// The same chain effects under other calldata: a canonical batch with its gate moved by one,
+/// or its edges in another order, is no longer paid (checked on the trace, by rewriting the
+/// recorded calldata of one paid update and recomputing).
+#[test]
+fn a_paid_batch_with_another_gate_or_order_is_not_paid() {
+    let mut r = run(&scenario_text("bold-payments-tiny"));
+    let cfg = super::params_of(&r).unwrap();
+    let original = r.records.clone();
+    let (tx, call) = paid_timer_calls(&r)
+        .into_iter()
+        .find(|(_, c)| matches!(c, TimerCall::MultiByChildren { ids, .. } if ids.len() >= 2))
+        .expect("a paid batch of two or more edges");
+    let TimerCall::MultiByChildren { ids, max } = call else {
+        unreachable!()
+    };
+    let variants = [
+        TimerCall::MultiByChildren {
+            ids: ids.clone(),
+            max: max + alloy_primitives::U256::from(1u8),
+        },
+        TimerCall::MultiByChildren {
+            ids: ids.iter().rev().copied().collect(),
+            max,
+        },
+    ];
+    for v in variants {
+        r.records = original.clone();
+        for x in r.records.iter_mut() {
+            if let Record::TxSubmitted { tx: h, input, .. } = x {
+                if *h == tx {
+                    *input = v.encode().into();
+                }
+            }
+        }
+        let out = run_offline(&r, &cfg).unwrap();
+        let skip = out
+            .spec_skipped()
+            .iter()
+            .find(|s| s.tx == tx)
+            .unwrap_or_else(|| panic!("{v:?} was paid"));
+        assert!(
+            skip.reason.contains("not batched or gated"),
+            "{}",
+            skip.reason
+        );
+        assert_eq!(out.spec_skipped().len(), 1);
+    }
 }
