@@ -453,6 +453,37 @@ fn blockhash_in_evm_matches_block_hash() {
     assert_eq!(block.receipts[0].output.as_ref(), parent.as_slice());
     assert_eq!(chain.block_hash(4), Some(block.header.hash));
     assert_eq!(chain.block_hash(5), None);
+    // The header hash is BLAKE3 of the engine's header layout, the transaction ids folded
+    // with BLAKE3 in block order.
+    let h = &block.header;
+    let txs_root = blake3::hash(block.receipts[0].tx.as_slice());
+    let header = [
+        h.parent_hash.as_slice(),
+        &h.number.to_be_bytes(),
+        &h.timestamp.to_be_bytes(),
+        &h.base_fee.to_be_bytes(),
+        &h.gas_used.to_be_bytes(),
+        &chain.config().chain_id.to_be_bytes(),
+        txs_root.as_bytes(),
+    ]
+    .concat();
+    assert_eq!(header.len(), HEADER_LEN);
+    assert_eq!(h.hash, B256::from(*blake3::hash(&header).as_bytes()));
+    // An empty block's transaction root is BLAKE3 of nothing.
+    let parent = h.hash;
+    let empty = chain.build_block(SimTime(60_000), &mut all);
+    let h = &empty.header;
+    let header = [
+        parent.as_slice(),
+        &5u64.to_be_bytes(),
+        &h.timestamp.to_be_bytes(),
+        &h.base_fee.to_be_bytes(),
+        &0u64.to_be_bytes(),
+        &chain.config().chain_id.to_be_bytes(),
+        blake3::hash(&[]).as_bytes(),
+    ]
+    .concat();
+    assert_eq!(h.hash, B256::from(*blake3::hash(&header).as_bytes()));
 
     let mut other = Chain::new(ChainConfig {
         chain_id: 1,
@@ -461,7 +492,10 @@ fn blockhash_in_evm_matches_block_hash() {
     assert_ne!(other.head().hash, chain.block_hash(0).unwrap());
     assert_eq!(
         other.head().hash,
-        keccak256([b"crucible genesis".as_slice(), &1u64.to_be_bytes()].concat())
+        B256::from(
+            *blake3::hash(&[b"crucible genesis".as_slice(), &1u64.to_be_bytes()].concat())
+                .as_bytes()
+        )
     );
     other.build_block(SimTime(0), &mut all);
 }

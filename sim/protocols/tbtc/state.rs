@@ -471,7 +471,8 @@ impl Coordination {
 
     /// The overload draw of operator `op` in attempt `attempt` of a session: uniform in [0, 1),
     /// keyed by (run's signing key, operator, wallet, window, attempt), so it does not depend
-    /// on the order in which nodes look.
+    /// on the order in which nodes look. BLAKE3 of the key (a simulation draw, not a protocol
+    /// hash: the cheapest good hash, as overloaded attempts draw it for every member).
     pub fn readiness_draw(&self, op: u32, wallet: usize, window: u64, attempt: u32) -> f64 {
         let mut buf = [0u8; 32 + 4 + 8 + 8 + 4];
         buf[..32].copy_from_slice(self.signing_key.as_slice());
@@ -479,8 +480,8 @@ impl Coordination {
         buf[36..44].copy_from_slice(&(wallet as u64).to_be_bytes());
         buf[44..52].copy_from_slice(&window.to_be_bytes());
         buf[52..56].copy_from_slice(&attempt.to_be_bytes());
-        let h = crate::chain::keccak256_asm(&buf);
-        let x = u64::from_be_bytes(h.0[..8].try_into().expect("8"));
+        let h = blake3::hash(&buf);
+        let x = u64::from_be_bytes(h.as_bytes()[..8].try_into().expect("8"));
         (x >> 11) as f64 / (1u64 << 53) as f64
     }
 }
