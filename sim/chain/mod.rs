@@ -6,6 +6,7 @@
 
 pub mod basefee;
 mod evm;
+mod history;
 mod mempool;
 pub mod raw;
 #[cfg(test)]
@@ -17,6 +18,7 @@ pub use types::*;
 use crate::engine::time::SimTime;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use evm::{Evm, Outcome};
+use history::HashHistory;
 use mempool::Mempool;
 use revm::context::result::EVMError;
 use revm::context::{BlockEnv, TxEnv};
@@ -73,7 +75,7 @@ pub struct Chain {
     /// submission without a fee cap asks for it).
     next_rule_fee: u128,
     /// Hash of every produced block, indexed by number (0 is genesis).
-    hashes: Vec<B256>,
+    hashes: HashHistory,
     /// Submission counter (arrival order, part of the tx hash).
     next_seq: u64,
 }
@@ -110,7 +112,11 @@ impl Chain {
             head,
             head_rule_fee: None,
             next_rule_fee: initial_fee,
-            hashes: vec![genesis_hash],
+            hashes: {
+                let mut h = HashHistory::default();
+                h.push(genesis_hash);
+                h
+            },
             next_seq: 0,
         }
     }
