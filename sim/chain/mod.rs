@@ -76,6 +76,8 @@ pub struct Chain {
     next_rule_fee: u128,
     /// Hash of every produced block, indexed by number (0 is genesis).
     hashes: HashHistory,
+    /// The blocks `(from, upto)` whose hashes revm's BLOCKHASH table holds (all of them).
+    visible_hashes: (u64, u64),
     /// Submission counter (arrival order, part of the tx hash).
     next_seq: u64,
 }
@@ -117,6 +119,7 @@ impl Chain {
                 h.push(genesis_hash);
                 h
             },
+            visible_hashes: (0, 0),
             next_seq: 0,
         }
     }
@@ -235,6 +238,9 @@ impl Chain {
             ..BlockEnv::default()
         });
 
+        if self.mempool.len() != 0 {
+            self.sync_visible_hashes();
+        }
         let mut candidates = BinaryHeap::new();
         for sender in self.mempool.senders() {
             self.offer(sender, base_fee, eligible, &mut candidates);
@@ -315,6 +321,7 @@ impl Chain {
 
     /// Executes a call against the latest committed state without committing anything.
     pub fn view(&mut self, from: Address, to: Address, data: Bytes) -> Result<Bytes, ViewError> {
+        self.sync_visible_hashes();
         let result = self
             .evm
             .system_call_with_caller(from, to, data)
@@ -438,6 +445,7 @@ impl Chain {
         data: Bytes,
         value: U256,
     ) -> Result<Outcome, String> {
+        self.sync_visible_hashes();
         let nonce = self.nonce(from);
         let env = evm::free_tx(
             self.config.chain_id,
@@ -466,16 +474,37 @@ impl Chain {
             .unwrap_or_else(|e| match e {})
     }
 
-    /// Remembers a block hash and keeps the ones BLOCKHASH can reach visible to revm: the 256
-    /// before the next block, plus one more for views, which run in the head block.
+    /// Remembers a block hash. revm sees it once something executes (see
+    /// [`Chain::sync_visible_hashes`]).
     fn record_hash(&mut self, number: u64, hash: B256) {
         debug_assert_eq!(self.hashes.len() as u64, number);
         self.hashes.push(hash);
-        let visible = &mut self.evm.ctx.journaled_state.database.cache.block_hashes;
-        visible.insert(U256::from(number), hash);
-        if let Some(old) = number.checked_sub(BLOCKHASH_WINDOW + 1) {
-            visible.remove(&U256::from(old));
+    }
+
+    /// Makes the hashes BLOCKHASH can reach visible to revm before anything executes: the 256
+    /// before the next block, plus one more for views, which run in the head block, i.e. blocks
+    /// `head − 256 ..= head`. Done lazily, because most blocks of a long run are empty and
+    /// nothing executes between them: a run of empty blocks costs one update of the window
+    /// (at most 257 removals and insertions) instead of one per block.
+    fn sync_visible_hashes(&mut self) {
+        let head = self.head.number;
+        if self.visible_hashes.1 == head {
+            return;
         }
+        let (from, upto) = self.visible_hashes;
+        let lo = head.saturating_sub(BLOCKHASH_WINDOW);
+        let visible = &mut self.evm.ctx.journaled_state.database.cache.block_hashes;
+        for n in from..lo.min(upto + 1) {
+            visible.remove(&U256::from(n));
+        }
+        for n in lo.max(upto + 1)..=head {
+            let hash = *self
+                .hashes
+                .get(n as usize)
+                .expect("every block's hash is kept");
+            visible.insert(U256::from(n), hash);
+        }
+        self.visible_hashes = (lo.max(from), head);
     }
 }
 

@@ -514,6 +514,52 @@ fn blockhash_window_is_256_blocks() {
 }
 
 #[test]
+fn blockhash_window_follows_runs_of_empty_blocks() {
+    // revm's table is brought up to date only when something executes: after runs of empty
+    // blocks of every length (shorter than, equal to and longer than the window), a view (run
+    // in the head block) sees blocks head - 256 ..= head - 1, a transaction of the next block
+    // its 256 predecessors, and the table holds blocks head - 256 ..= head and nothing else.
+    let mut chain = funded(config(30_000_000));
+    let c = deploy(&mut chain, BLOCKHASH_OF);
+    let mut t = 0;
+    for run in [0u64, 1, 5, 255, 256, 257, 1000, 3] {
+        for _ in 0..run {
+            t += 1000;
+            chain.build_block(SimTime(t), &mut all);
+        }
+        let head = chain.head().number;
+        let lo = head.saturating_sub(256);
+        for n in lo..head {
+            let seen = chain.view(alice(), c, word(n)).unwrap();
+            assert_eq!(
+                seen.as_ref(),
+                chain.block_hash(n).unwrap().as_slice(),
+                "head {head}, block {n}"
+            );
+        }
+        assert_eq!(chain.view(alice(), c, word(head)).unwrap(), word(0));
+        if lo > 0 {
+            assert_eq!(chain.view(alice(), c, word(lo - 1)).unwrap(), word(0));
+        }
+        let table = &chain.evm.ctx.journaled_state.database.cache.block_hashes;
+        assert_eq!(table.len() as u64, head - lo + 1, "head {head}");
+        // A transaction of the next block sees its parent, the head.
+        chain.submit(req(alice(), c, word(head), 1), SimTime(t));
+        t += 1000;
+        let block = chain.build_block(SimTime(t), &mut all);
+        assert_eq!(
+            block.receipts[0].output.as_ref(),
+            chain.block_hash(head).unwrap().as_slice()
+        );
+    }
+    // A transaction asking for the block 257 before its own sees nothing.
+    let head = chain.head().number;
+    chain.submit(req(alice(), c, word(head - 256), 1), SimTime(t));
+    let block = chain.build_block(SimTime(t + 1000), &mut all);
+    assert_eq!(block.receipts[0].output, word(0));
+}
+
+#[test]
 fn timestamp_is_in_seconds() {
     let mut chain = funded(config(30_000_000));
     let c = deploy(&mut chain, TIMESTAMP);
