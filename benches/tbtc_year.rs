@@ -1,6 +1,6 @@
 //! A year of tBTC wallet coordination for 100 wallets (scenarios/studies/tbtc-year-100-wallets.yaml),
 //! timed end to end: `cargo bench --bench tbtc_year`. Runs once per sample (`TBTC_YEAR_SAMPLES`,
-//! default 3; a run is 3.5–4.0 s of CPU in a release build on the shared 2-core machine, see the
+//! default 3; a run is 3.3–3.8 s of CPU in a release build on the shared 2-core machine, see the
 //! README's Benchmarks); prints the wall time of each run and the run's digest.
 
 use crucible::engine::world::RunOptions;
