@@ -1,7 +1,7 @@
 //! A year of tBTC wallet coordination for 100 wallets (scenarios/studies/tbtc-year-100-wallets.yaml),
 //! timed end to end: `cargo bench --bench tbtc_year`. Runs once per sample (`TBTC_YEAR_SAMPLES`,
-//! default 3; a run is about 7.5 s of CPU in a release build); prints the wall time of each run
-//! and the run's digest.
+//! default 3; a run is 3.3–3.8 s of CPU in a release build on the shared 2-core machine, see the
+//! README's Benchmarks); prints the wall time of each run and the run's digest.
 
 use crucible::engine::world::RunOptions;
 use crucible::runner::run_digest_only;

@@ -16,6 +16,10 @@ pub fn next_base_fee(
     let denom = rule.max_change_denominator.max(1);
     let next = if target == 0 || parent_gas_used == target {
         parent_fee
+    } else if parent_gas_used == 0 {
+        // An empty parent: `parent · target / target / denom` is `parent / denom` exactly,
+        // without the 256-bit arithmetic (most blocks of a long run are empty).
+        parent_fee - parent_fee / u128::from(denom)
     } else {
         let parent = U256::from(parent_fee);
         if parent_gas_used > target {
@@ -73,6 +77,29 @@ mod tests {
             next_base_fee(&rule(), 1_000_000_000, 0, 30_000_000),
             875_000_000
         );
+    }
+
+    #[test]
+    fn empty_parent_shortcut_equals_the_256_bit_rule() {
+        for denom in [1u64, 2, 7, 8, 1000] {
+            for gas_limit in [30_000_000u64, 3, 1 << 40] {
+                let r = BaseFeeRule {
+                    max_change_denominator: denom,
+                    min_wei: 0,
+                    ..rule()
+                };
+                let target = U256::from(gas_limit / r.elasticity);
+                for fee in [0u128, 1, 7, 9, 1_000_000_007, u128::MAX / 3, u128::MAX] {
+                    let p = U256::from(fee);
+                    let delta = to_u128(p * target / target / U256::from(denom));
+                    assert_eq!(
+                        next_base_fee(&r, fee, 0, gas_limit),
+                        fee - delta,
+                        "fee {fee}, denom {denom}, gas limit {gas_limit}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

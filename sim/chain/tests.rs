@@ -453,6 +453,37 @@ fn blockhash_in_evm_matches_block_hash() {
     assert_eq!(block.receipts[0].output.as_ref(), parent.as_slice());
     assert_eq!(chain.block_hash(4), Some(block.header.hash));
     assert_eq!(chain.block_hash(5), None);
+    // The header hash is BLAKE3 of the engine's header layout, the transaction ids folded
+    // with BLAKE3 in block order.
+    let h = &block.header;
+    let txs_root = blake3::hash(block.receipts[0].tx.as_slice());
+    let header = [
+        h.parent_hash.as_slice(),
+        &h.number.to_be_bytes(),
+        &h.timestamp.to_be_bytes(),
+        &h.base_fee.to_be_bytes(),
+        &h.gas_used.to_be_bytes(),
+        &chain.config().chain_id.to_be_bytes(),
+        txs_root.as_bytes(),
+    ]
+    .concat();
+    assert_eq!(header.len(), HEADER_LEN);
+    assert_eq!(h.hash, B256::from(*blake3::hash(&header).as_bytes()));
+    // An empty block's transaction root is BLAKE3 of nothing.
+    let parent = h.hash;
+    let empty = chain.build_block(SimTime(60_000), &mut all);
+    let h = &empty.header;
+    let header = [
+        parent.as_slice(),
+        &5u64.to_be_bytes(),
+        &h.timestamp.to_be_bytes(),
+        &h.base_fee.to_be_bytes(),
+        &0u64.to_be_bytes(),
+        &chain.config().chain_id.to_be_bytes(),
+        blake3::hash(&[]).as_bytes(),
+    ]
+    .concat();
+    assert_eq!(h.hash, B256::from(*blake3::hash(&header).as_bytes()));
 
     let mut other = Chain::new(ChainConfig {
         chain_id: 1,
@@ -461,7 +492,10 @@ fn blockhash_in_evm_matches_block_hash() {
     assert_ne!(other.head().hash, chain.block_hash(0).unwrap());
     assert_eq!(
         other.head().hash,
-        keccak256([b"crucible genesis".as_slice(), &1u64.to_be_bytes()].concat())
+        B256::from(
+            *blake3::hash(&[b"crucible genesis".as_slice(), &1u64.to_be_bytes()].concat())
+                .as_bytes()
+        )
     );
     other.build_block(SimTime(0), &mut all);
 }
@@ -477,6 +511,52 @@ fn blockhash_window_is_256_blocks() {
     assert_eq!(visible.as_ref(), chain.block_hash(44).unwrap().as_slice());
     assert_eq!(chain.view(alice(), c, word(43)).unwrap(), word(0));
     assert!(chain.block_hash(43).is_some());
+}
+
+#[test]
+fn blockhash_window_follows_runs_of_empty_blocks() {
+    // revm's table is brought up to date only when something executes: after runs of empty
+    // blocks of every length (shorter than, equal to and longer than the window), a view (run
+    // in the head block) sees blocks head - 256 ..= head - 1, a transaction of the next block
+    // its 256 predecessors, and the table holds blocks head - 256 ..= head and nothing else.
+    let mut chain = funded(config(30_000_000));
+    let c = deploy(&mut chain, BLOCKHASH_OF);
+    let mut t = 0;
+    for run in [0u64, 1, 5, 255, 256, 257, 1000, 3] {
+        for _ in 0..run {
+            t += 1000;
+            chain.build_block(SimTime(t), &mut all);
+        }
+        let head = chain.head().number;
+        let lo = head.saturating_sub(256);
+        for n in lo..head {
+            let seen = chain.view(alice(), c, word(n)).unwrap();
+            assert_eq!(
+                seen.as_ref(),
+                chain.block_hash(n).unwrap().as_slice(),
+                "head {head}, block {n}"
+            );
+        }
+        assert_eq!(chain.view(alice(), c, word(head)).unwrap(), word(0));
+        if lo > 0 {
+            assert_eq!(chain.view(alice(), c, word(lo - 1)).unwrap(), word(0));
+        }
+        let table = &chain.evm.ctx.journaled_state.database.cache.block_hashes;
+        assert_eq!(table.len() as u64, head - lo + 1, "head {head}");
+        // A transaction of the next block sees its parent, the head.
+        chain.submit(req(alice(), c, word(head), 1), SimTime(t));
+        t += 1000;
+        let block = chain.build_block(SimTime(t), &mut all);
+        assert_eq!(
+            block.receipts[0].output.as_ref(),
+            chain.block_hash(head).unwrap().as_slice()
+        );
+    }
+    // A transaction asking for the block 257 before its own sees nothing.
+    let head = chain.head().number;
+    chain.submit(req(alice(), c, word(head - 256), 1), SimTime(t));
+    let block = chain.build_block(SimTime(t + 1000), &mut all);
+    assert_eq!(block.receipts[0].output, word(0));
 }
 
 #[test]

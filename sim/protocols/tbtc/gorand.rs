@@ -30,9 +30,21 @@
 //! > TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF THIS
 //! > SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
 //!
-//! Only ggstd's `int63` is used; everything derived from it is written here, and `shuffle`
-//! never calls a public `Int31n`/`Intn` of any port (those reject by modulo and differ).
+//! The stream is exactly ggstd's `int63`, but a fresh generator is seeded lazily: Go's `Seed`
+//! fills all 607 words of the feedback register (1,881 sequential Park–Miller steps), while a
+//! coordination decision reads only a few outputs, and output `n < 273` of a freshly seeded
+//! source is `vec[333 - n] + vec[606 - n]` of the seeded register, words no earlier output has
+//! overwritten. Seeded word `i` is three Park–Miller values at known positions of the chain
+//! that starts at the reduced seed `r`, `r·48271^k mod (2^31 - 1)` for `k = 21 + 3i, 22 + 3i,
+//! 23 + 3i`, XORed with Go's `rngCooked[i]` ([`super::gorand_cooked`]); with the powers of
+//! 48271 precomputed, each word costs three modular products. Past output 272 the generator
+//! seeds ggstd's source and advances it to the same position. The tests hold the lazy stream
+//! equal to ggstd's over many seeds and draws.
+//!
+//! Everything derived from the `int63` stream is written here, and `shuffle` never calls a
+//! public `Int31n`/`Intn` of any port (those reject by modulo and differ).
 
+use super::gorand_cooked::RNG_COOKED;
 use ggstd::math::rand::{new_source, Source};
 use std::fmt;
 
@@ -86,19 +98,62 @@ pub fn int31n_from(n: u32, mut uint32: impl FnMut() -> u32) -> u32 {
     (prod >> 32) as u32
 }
 
+/// Words in Go's feedback register.
+const RNG_LEN: usize = 607;
+/// Go's `rngTap`: the outputs `n < RNG_TAP` of a fresh source read only seeded words.
+const RNG_TAP: usize = 273;
+/// Where `feed` starts reading (`feed` starts at `RNG_LEN - RNG_TAP` and is decremented first).
+const FIRST_FEED: usize = RNG_LEN - RNG_TAP - 1;
+/// Park–Miller multiplier of Go's `seedrand`.
+const SEEDRAND_A: u64 = 48_271;
+/// `2^31 - 1` as the Park–Miller modulus.
+const SEEDRAND_M: u64 = (1 << 31) - 1;
+/// Highest chain position seeding reaches: 20 warm-up steps, then three per word.
+const CHAIN_LEN: usize = 20 + 3 * RNG_LEN + 1;
+
+/// `48271^k mod (2^31 - 1)` for every chain position `k` seeding uses: `seedrand` applied
+/// `k` times to `r` is `r · POW[k] mod (2^31 - 1)` (Schrage's method computes exactly the
+/// modular product).
+const POW: [u64; CHAIN_LEN] = {
+    let mut t = [0u64; CHAIN_LEN];
+    t[0] = 1;
+    let mut k = 1;
+    while k < CHAIN_LEN {
+        t[k] = t[k - 1] * SEEDRAND_A % SEEDRAND_M;
+        k += 1;
+    }
+    t
+};
+
+/// Word `i` of the register Go's `Seed` builds from the reduced seed `r`:
+/// `(x₁ << 40) ^ (x₂ << 20) ^ x₃ ^ rngCooked[i]` for the chain values `x` at positions
+/// `21 + 3i`, `22 + 3i`, `23 + 3i` (shifts drop the high bits, as Go's `int64` shifts do).
+fn seeded_word(r: u64, i: usize) -> u64 {
+    let x = |k: usize| r * POW[k] % SEEDRAND_M;
+    let k = 21 + 3 * i;
+    (x(k) << 40) ^ (x(k + 1) << 20) ^ x(k + 2) ^ RNG_COOKED[i] as u64
+}
+
 /// A Go `math/rand` v1 generator, `rand.New(rand.NewSource(s))`, restricted to the operations
 /// the keep-core client uses for coordination. Build a fresh one per use (the leader shuffle
-/// and the heartbeat draw each get their own).
+/// and the heartbeat draw each get their own); building one costs nothing until it is read
+/// (see the module documentation).
 pub struct GoRand {
-    src: Box<dyn Source>,
-    /// Values `int63` returns before reading the source again, last first (see
-    /// [`GoRand::with_first_float64`]).
-    replay: Vec<i64>,
+    /// The reduced seed ([`reduce_seed`]), the start of the Park–Miller chain.
+    r: u64,
+    /// Outputs drawn so far.
+    drawn: usize,
+    /// ggstd's source, seeded and advanced to `drawn` once the lazy range is exhausted.
+    full: Option<Box<dyn Source>>,
 }
 
 impl fmt::Debug for GoRand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("GoRand { .. }")
+        f.debug_struct("GoRand")
+            .field("r", &self.r)
+            .field("drawn", &self.drawn)
+            .field("lazy", &self.full.is_none())
+            .finish()
     }
 }
 
@@ -106,50 +161,10 @@ impl GoRand {
     /// `rand.New(rand.NewSource(s))`.
     pub fn new(s: i64) -> GoRand {
         GoRand {
-            src: new_source(s),
-            replay: Vec::new(),
+            r: reduce_seed(s) as u64,
+            drawn: 0,
+            full: None,
         }
-    }
-
-    /// The first `float64()` of a fresh `GoRand::new(s)`, and a generator in exactly the fresh
-    /// state of `GoRand::new(s)` for another use (the leader shuffle). Seeding dominates the
-    /// cost of a coordination decision, so the source is seeded once: the values the draw took
-    /// are replayed before the source is read again. The two uses remain independent fresh
-    /// generators, as spec 4.7 requires; nothing is shared but the seeding work.
-    pub fn with_first_float64(s: i64) -> (f64, GoRand) {
-        let mut g = GoRand::new(s);
-        let mut taken = Vec::with_capacity(1);
-        let f = loop {
-            let x = g.src.int63();
-            taken.push(x);
-            let f = int63_to_unit(x);
-            if f != 1.0 {
-                break f;
-            }
-        };
-        taken.reverse();
-        g.replay = taken;
-        (f, g)
-    }
-
-    /// [`GoRand::with_first_float64`] on an existing generator: reseeds its source in place
-    /// (Go's `Seed(s)`, which resets the whole state exactly as `NewSource(s)` builds it), so a
-    /// simulation deciding thousands of windows does not allocate a new 607-word source for
-    /// each. Returns the first `float64()`; the generator is then in the fresh state of
-    /// `GoRand::new(s)`.
-    pub fn reseed_with_first_float64(&mut self, s: i64) -> f64 {
-        self.src.seed(s);
-        self.replay.clear();
-        let f = loop {
-            let x = self.src.int63();
-            self.replay.push(x);
-            let f = int63_to_unit(x);
-            if f != 1.0 {
-                break f;
-            }
-        };
-        self.replay.reverse();
-        f
     }
 
     /// The generator the client builds from a 32-byte coordination seed (see [`seed_i64`]).
@@ -157,12 +172,29 @@ impl GoRand {
         GoRand::new(seed_i64(seed))
     }
 
+    /// Go's `rngSource.Uint64`: the raw 64-bit register sum.
+    pub fn uint64(&mut self) -> u64 {
+        if let Some(src) = self.full.as_mut() {
+            return src.uint64();
+        }
+        let n = self.drawn;
+        if n < RNG_TAP {
+            self.drawn += 1;
+            let feed = FIRST_FEED - n;
+            return seeded_word(self.r, feed).wrapping_add(seeded_word(self.r, feed + RNG_TAP));
+        }
+        // Past the lazy range: Go's full seeding, advanced past the values already drawn.
+        let mut src: Box<dyn Source> = new_source(self.r as i64);
+        for _ in 0..n {
+            src.uint64();
+        }
+        self.full = Some(src);
+        self.uint64()
+    }
+
     /// `Int63`: a non-negative 63-bit value, the raw stream.
     pub fn int63(&mut self) -> i64 {
-        match self.replay.pop() {
-            Some(x) => x,
-            None => self.src.int63(),
-        }
+        (self.uint64() & (u64::MAX >> 1)) as i64
     }
 
     /// `Uint32`: the top 32 of the 63 bits, `int63() >> 31`.
@@ -205,30 +237,129 @@ impl GoRand {
 mod tests {
     use super::*;
 
+    /// Seeds covering Go's normalization: zero (the 89482311 substitute), negatives, multiples
+    /// of `2^31 - 1`, the extremes, and a spread of large values.
+    fn seeds() -> Vec<i64> {
+        let mut v = vec![
+            0,
+            1,
+            -1,
+            2,
+            42,
+            INT32_MAX,
+            -INT32_MAX,
+            INT32_MAX - 1,
+            INT32_MAX + 1,
+            INT32_MAX * 3,
+            89_482_311,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+            0x1780_dead_beef_d837,
+        ];
+        // A deterministic spread over the whole i64 range (splitmix64).
+        let mut z: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200 {
+            z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut x = z;
+            x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            v.push((x ^ (x >> 31)) as i64);
+        }
+        v
+    }
+
     #[test]
-    fn first_float64_and_a_fresh_generator_from_one_seeding() {
-        for s in [0, 1, -1, 42, i64::MAX, i64::MIN, 0x1780_dead_beef_d837] {
-            let (f, mut g) = GoRand::with_first_float64(s);
-            assert_eq!(f, GoRand::new(s).float64(), "seed {s}");
-            let mut fresh = GoRand::new(s);
-            for _ in 0..50 {
-                assert_eq!(g.int63(), fresh.int63(), "seed {s}");
+    fn power_table_is_the_seedrand_chain() {
+        // Go's seedrand (Schrage) applied k times equals r * 48271^k mod (2^31 - 1).
+        fn seedrand(x: i32) -> i32 {
+            let (hi, lo) = (x / 44_488, x % 44_488);
+            let x = 48_271 * lo - 3_399 * hi;
+            if x < 0 {
+                x + i32::MAX
+            } else {
+                x
+            }
+        }
+        for r in [1i32, 2, 89_482_311, i32::MAX - 1, 123_456_789] {
+            let mut x = r;
+            for (k, pow) in POW.iter().enumerate().skip(1) {
+                x = seedrand(x);
+                assert_eq!(x as u64, r as u64 * pow % SEEDRAND_M, "r {r}, k {k}");
             }
         }
     }
 
     #[test]
-    fn a_reseeded_generator_is_a_fresh_one() {
-        let mut g = GoRand::new(7);
-        for _ in 0..700 {
-            g.int63();
+    fn lazy_stream_equals_ggstd_source() {
+        // Past the lazy range (273 outputs) into the fallback and through a full turn of the
+        // register, for every seed; uint64 and int63 alike.
+        for s in seeds() {
+            let mut lazy = GoRand::new(s);
+            let mut go = new_source(s);
+            for n in 0..700 {
+                if n % 2 == 0 {
+                    assert_eq!(lazy.uint64(), go.uint64(), "seed {s}, output {n}");
+                } else {
+                    assert_eq!(lazy.int63(), go.int63(), "seed {s}, output {n}");
+                }
+            }
         }
-        for s in [0, 1, -1, 42, i64::MAX, i64::MIN, 0x1780_dead_beef_d837] {
-            let f = g.reseed_with_first_float64(s);
-            assert_eq!(f, GoRand::new(s).float64(), "seed {s}");
-            let mut fresh = GoRand::new(s);
-            for _ in 0..700 {
-                assert_eq!(g.int63(), fresh.int63(), "seed {s}");
+    }
+
+    #[test]
+    fn fallback_at_every_boundary_draw() {
+        // Entering the fallback right at, before and after the boundary gives the same stream.
+        for s in [7i64, -7, 0, i64::MAX] {
+            let mut go = new_source(s);
+            let reference: Vec<u64> = (0..RNG_TAP + 3).map(|_| go.uint64()).collect();
+            let mut g = GoRand::new(s);
+            for (n, want) in reference.iter().enumerate() {
+                assert_eq!(g.uint64(), *want, "seed {s}, output {n}");
+                assert_eq!(g.full.is_some(), n >= RNG_TAP, "seed {s}, output {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn derived_draws_equal_those_over_ggstd_source() {
+        // uint32, float64, int31n and shuffle computed over ggstd's raw stream with the same
+        // formulas must equal the lazy generator's.
+        for s in seeds() {
+            let mut go = new_source(s);
+            let mut g = GoRand::new(s);
+            for _ in 0..20 {
+                assert_eq!(g.uint32(), (go.int63() >> 31) as u32, "seed {s}");
+            }
+            let mut go = new_source(s);
+            let mut g = GoRand::new(s);
+            for _ in 0..20 {
+                let want = loop {
+                    let f = int63_to_unit(go.int63());
+                    if f != 1.0 {
+                        break f;
+                    }
+                };
+                assert_eq!(g.float64(), want, "seed {s}");
+            }
+            for n in [1u32, 2, 3, 7, 100, 1 << 20, (1 << 31) - 1] {
+                let mut go = new_source(s);
+                let mut g = GoRand::new(s);
+                let want = int31n_from(n, || (go.int63() >> 31) as u32);
+                assert_eq!(g.int31n(n), want, "seed {s}, n {n}");
+            }
+            // Shuffles short (the simulation's 20 operators), long (past the lazy range:
+            // 400 elements draw at least 399 values) and of the predictor's sizes.
+            for len in [0usize, 1, 2, 3, 20, 100, 400] {
+                let mut go = new_source(s);
+                let mut want: Vec<usize> = (0..len).collect();
+                for i in (1..len).rev() {
+                    let j = int31n_from(i as u32 + 1, || (go.int63() >> 31) as u32) as usize;
+                    want.swap(i, j);
+                }
+                let mut got: Vec<usize> = (0..len).collect();
+                GoRand::new(s).shuffle(&mut got);
+                assert_eq!(got, want, "seed {s}, len {len}");
             }
         }
     }

@@ -19,6 +19,7 @@ pub mod eip55;
 pub mod follower;
 pub mod fuzz;
 pub mod gorand;
+mod gorand_cooked;
 mod invariants;
 pub mod leader;
 mod lifecycle;
@@ -256,28 +257,17 @@ impl Coordinated {
     }
 }
 
-/// Computes decisions one after another, reusing one Go source (reseeded for each decision,
-/// see [`GoRand::reseed_with_first_float64`]) and one index buffer.
-#[derive(Debug)]
+/// Computes decisions one after another, reusing one index buffer.
+#[derive(Debug, Default)]
 pub struct Coordinator {
-    rng: GoRand,
     /// The shuffled positions of the last decision's group.
     order: Vec<usize>,
 }
 
-impl Default for Coordinator {
-    fn default() -> Self {
-        Coordinator {
-            rng: GoRand::new(1),
-            order: Vec::new(),
-        }
-    }
-}
-
 impl Coordinator {
-    /// The decision of `group` for `seed` at `window_block`. The Go source is seeded once for
-    /// the two fresh generators of spec 4.7: the heartbeat draw takes the first `float64()`,
-    /// and the shuffle gets the generator back in its fresh state. The shuffle permutes
+    /// The decision of `group` for `seed` at `window_block`, from the two fresh generators of
+    /// spec 4.7: the heartbeat draw takes the first `float64()` of one, the shuffle uses the
+    /// other (both seeded lazily, so two cost no more than one). The shuffle permutes
     /// positions, so shuffling the indices of `group.sorted` gives exactly the client's
     /// shuffled list.
     pub fn coordinate(
@@ -288,10 +278,10 @@ impl Coordinator {
         params: &ChecklistParams,
     ) -> Coordinated {
         let go_seed = gorand::seed_i64(seed);
-        let draw = self.rng.reseed_with_first_float64(go_seed);
+        let draw = GoRand::new(go_seed).float64();
         self.order.clear();
         self.order.extend(0..group.sorted.len());
-        self.rng.shuffle(&mut self.order);
+        GoRand::new(go_seed).shuffle(&mut self.order);
         let first = self.order[0];
         Coordinated {
             window_block,

@@ -6,8 +6,8 @@ use super::config::{NodeParams, Role};
 use super::follower::{self, FollowerView, Verdict};
 use super::message::{self, CoordinationMessage, Proposal, SweptDeposit, TOPIC};
 use super::state::{
-    signatures_needed, Claim, PendingDeposit, Session, Shared, WindowDecision, ATTEMPT_BLOCKS,
-    DEPOSIT_CONFIRMATIONS, SIGNATURE_GAP,
+    signatures_needed, signing_start, Claim, PendingDeposit, Session, Shared, WindowDecision,
+    ATTEMPT_BLOCKS, DEPOSIT_CONFIRMATIONS, MOVING_FUNDS_COMMITMENT_CONFIRMATIONS, SIGNATURE_GAP,
 };
 use super::WalletRegistry;
 use super::{coordination_seed, window, Action, Bridge, Fault, WalletProposalValidator};
@@ -1073,6 +1073,8 @@ impl Node {
                 let seats = s.wallets[wallet].seat_count(self.me);
                 let me = self.me;
                 let needed = signatures_needed(&p, s.main_utxo[wallet]);
+                let commitment_block = s.moving.get(&wallet).map(|o| o.begun_block);
+                let first = signing_start(&schedule, p.action, commitment_block);
                 let session = s.sessions.entry((wallet, w, digest)).or_insert_with(|| {
                     let mut session = Session {
                         wallet,
@@ -1089,7 +1091,7 @@ impl Node {
                         active_members: 0,
                         inactive_seats: Vec::new(),
                     };
-                    session.set_next(schedule.start);
+                    session.set_next(first);
                     session
                 });
                 session.joined.insert(me, seats);
@@ -1234,8 +1236,15 @@ impl Node {
             (Action::DepositSweep, false) => s.count("deposit_sweeps_failed", 1),
             (Action::MovingFunds, true) => {
                 s.count("moving_funds_signed", 1);
+                let mut early = false;
                 if let Some(o) = s.moving.get_mut(&wallet) {
                     o.signed_block = Some(b);
+                    early = b < o.begun_block + MOVING_FUNDS_COMMITMENT_CONFIRMATIONS;
+                }
+                if early {
+                    s.violate("tbtc.action_timing", || {
+                        format!("wallet {wallet}: moving funds signed before its commitment had 32 confirmations")
+                    });
                 }
             }
             (Action::MovingFunds, false) => s.count("moving_funds_failed", 1),

@@ -75,6 +75,24 @@ pub struct Schedule {
     pub expiry: u64,
 }
 
+/// Blocks a moving-funds action waits after the block that included its target wallets
+/// commitment before it signs (spec 8.1: "waits for 32 confirmations of the target commitment
+/// first").
+pub const MOVING_FUNDS_COMMITMENT_CONFIRMATIONS: u64 = 32;
+
+/// The block from which an action's group signs: its start, and for moving funds not before
+/// `commitment_block + 32`, the commitment's 32 confirmations (spec 8.1). The signing deadline
+/// is unchanged, so a late commitment leaves fewer attempts. `commitment_block` is the block
+/// that included the wallet's `beginMovingFunds` (its commitment), if known.
+pub fn signing_start(schedule: &Schedule, action: Action, commitment_block: Option<u64>) -> u64 {
+    match (action, commitment_block) {
+        (Action::MovingFunds, Some(b)) => schedule
+            .start
+            .max(b + MOVING_FUNDS_COMMITMENT_CONFIRMATIONS),
+        _ => schedule.start,
+    }
+}
+
 /// Signatures the action needs (spec 8.3 "Batches"): one per transaction input. A deposit sweep
 /// spends its deposits plus the wallet's main UTXO if it has one; a redemption, moving funds
 /// or heartbeat signs once.
@@ -471,7 +489,8 @@ impl Coordination {
 
     /// The overload draw of operator `op` in attempt `attempt` of a session: uniform in [0, 1),
     /// keyed by (run's signing key, operator, wallet, window, attempt), so it does not depend
-    /// on the order in which nodes look.
+    /// on the order in which nodes look. BLAKE3 of the key (a simulation draw, not a protocol
+    /// hash: the cheapest good hash, as overloaded attempts draw it for every member).
     pub fn readiness_draw(&self, op: u32, wallet: usize, window: u64, attempt: u32) -> f64 {
         let mut buf = [0u8; 32 + 4 + 8 + 8 + 4];
         buf[..32].copy_from_slice(self.signing_key.as_slice());
@@ -479,8 +498,39 @@ impl Coordination {
         buf[36..44].copy_from_slice(&(wallet as u64).to_be_bytes());
         buf[44..52].copy_from_slice(&window.to_be_bytes());
         buf[52..56].copy_from_slice(&attempt.to_be_bytes());
-        let h = crate::chain::keccak256_asm(&buf);
-        let x = u64::from_be_bytes(h.0[..8].try_into().expect("8"));
+        let h = blake3::hash(&buf);
+        let x = u64::from_be_bytes(h.as_bytes()[..8].try_into().expect("8"));
         (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_funds_signs_after_32_confirmations_of_its_commitment() {
+        let sched = Schedule {
+            start: 1000,
+            signing_deadline: 1350,
+            expiry: 1650,
+        };
+        // A commitment long confirmed (the usual case: it is on chain before the proposal, at
+        // least 100 blocks before the start) does not delay signing.
+        assert_eq!(signing_start(&sched, Action::MovingFunds, Some(800)), 1000);
+        assert_eq!(signing_start(&sched, Action::MovingFunds, Some(968)), 1000);
+        // A commitment included at block 990 has its 32 confirmations at block 1022.
+        assert_eq!(signing_start(&sched, Action::MovingFunds, Some(969)), 1001);
+        assert_eq!(signing_start(&sched, Action::MovingFunds, Some(990)), 1022);
+        // Other actions and an unknown commitment start at once.
+        for a in [
+            Action::Redemption,
+            Action::DepositSweep,
+            Action::MovedFundsSweep,
+            Action::Heartbeat,
+        ] {
+            assert_eq!(signing_start(&sched, a, Some(990)), 1000, "{a}");
+        }
+        assert_eq!(signing_start(&sched, Action::MovingFunds, None), 1000);
     }
 }
