@@ -4,6 +4,7 @@
 
 use super::bindings::{conv, ecm, Ecm};
 use super::history::{self, last_leaf_proof, mandatory_bisection_height, prefix_proof};
+use super::runs;
 use super::truth::{Lane, Truth};
 use super::Bold;
 use crate::engine::actor::{Ctx, TxOpts};
@@ -533,24 +534,15 @@ impl Game {
         self.leaf_paths(u, bonus, true, &mut stack, &mut paths);
         for path in &paths {
             // topdown(i) = bonus + Σ λ over path[..i]
-            let mut topdown = Vec::with_capacity(path.len());
-            let mut acc = bonus;
-            for (i, (n, _)) in path.iter().enumerate() {
-                topdown.push(acc);
-                let l = if i == 0 { n.own as u128 } else { n.lambda() };
-                acc = acc.saturating_add(l);
-            }
-            let mut i = path.len() - 1;
-            loop {
-                let mut seg = Vec::new();
-                let mut j = i;
-                loop {
-                    seg.push(j);
-                    if j == 0 || path[j].1 {
-                        break;
-                    }
-                    j -= 1;
+            let topdown = runs::topdown(path.len(), bonus, |i| {
+                if i == 0 {
+                    path[0].0.own as u128
+                } else {
+                    path[i].0.lambda()
                 }
+            });
+            for seg in runs::same_level_runs(path.len(), |k| path[k].1) {
+                let j = *seg.last().expect("a run ends with its top");
                 let ids: Vec<B256> = seg
                     .iter()
                     .filter(|&&k| !path[k].0.confirmed() || k == 0)
@@ -603,7 +595,7 @@ impl Game {
                     }
                 }
                 if j == 0 {
-                    break;
+                    continue;
                 }
                 // claim link: path[j-1] is the terminal, path[j] its refinement
                 let term = path[j - 1].0;
@@ -624,11 +616,6 @@ impl Game {
                         .into(),
                     });
                 }
-                if j - 1 == 0 {
-                    break;
-                }
-                // the terminal's parent starts the segment above
-                i = j - 2;
             }
         }
         let total = landing_own(u) + kid_min(u, &cache);

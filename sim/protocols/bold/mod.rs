@@ -12,6 +12,7 @@ pub mod history;
 mod invariants;
 mod metrics;
 pub mod reimburse;
+mod runs;
 mod sybil;
 #[cfg(test)]
 mod tests;

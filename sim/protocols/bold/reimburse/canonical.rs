@@ -14,6 +14,7 @@
 use super::state::{Edge, State};
 use crate::protocols::bold::bindings::Ecm;
 use crate::protocols::bold::history::mandatory_bisection_height;
+use crate::protocols::bold::runs;
 use crate::protocols::bold::truth::Lane;
 use alloy_primitives::{B256, U256};
 use alloy_sol_types::SolCall;
@@ -124,29 +125,16 @@ pub fn canonical(st: &State, u: &Lane, t: u64) -> Vec<TimerCall> {
     let mut out = Vec::new();
     for path in &paths {
         // topdown[i] = bonus + Σ λ over path[..i] (the root counts its own time).
-        let mut topdown = Vec::with_capacity(path.len());
-        let mut acc = bonus;
-        for (i, s) in path.iter().enumerate() {
-            topdown.push(acc);
-            let l = if i == 0 {
-                st.own(s.edge, t) as u128
+        let topdown = runs::topdown(path.len(), bonus, |i| {
+            if i == 0 {
+                st.own(path[0].edge, t) as u128
             } else {
-                st.lambda(s.edge, t)
-            };
-            acc = acc.saturating_add(l);
-        }
-        let mut i = path.len() - 1;
-        loop {
-            // The same-level run ending at i, bottom-up, up to the level's layer-zero edge.
-            let mut seg = Vec::new();
-            let mut j = i;
-            loop {
-                seg.push(j);
-                if j == 0 || path[j].claim {
-                    break;
-                }
-                j -= 1;
+                st.lambda(path[i].edge, t)
             }
+        });
+        // Each same-level run, bottom-up, up to the level's layer-zero edge.
+        for seg in runs::same_level_runs(path.len(), |k| path[k].claim) {
+            let j = *seg.last().expect("a run ends with its top");
             let ids: Vec<B256> = seg
                 .iter()
                 .filter(|&&k| !path[k].edge.is_confirmed() || k == 0)
@@ -161,7 +149,7 @@ pub fn canonical(st: &State, u: &Lane, t: u64) -> Vec<TimerCall> {
                 });
             }
             if j == 0 {
-                break;
+                continue;
             }
             // The level boundary: path[j - 1] is the terminal, path[j] its refinement.
             let term = path[j - 1].edge;
@@ -173,10 +161,6 @@ pub fn canonical(st: &State, u: &Lane, t: u64) -> Vec<TimerCall> {
                     max: U256::from(gate),
                 });
             }
-            if j - 1 == 0 {
-                break;
-            }
-            i = j - 2;
         }
     }
     out
