@@ -133,6 +133,16 @@ pub struct Node {
 }
 
 impl Node {
+    /// The chain and bridge of the group, and wallet `wallet`'s PKH: what every proof and
+    /// bridge call of the node names.
+    fn bridge_of(
+        &self,
+        wallet: usize,
+    ) -> (crate::chain::ChainIdx, alloy_primitives::Address, [u8; 20]) {
+        let s = self.shared.borrow();
+        (s.chain, s.bridge, s.wallets[wallet].pkh)
+    }
+
     fn at_block(&self, ctx: &mut Ctx, b: u64, kind: u64, extra: u64) {
         let ms = self.shared.borrow().block_time(b) + self.params.feed_lag.as_ms();
         ctx.set_timer_at(SimTime(ms), tag(kind, extra, b));
@@ -518,10 +528,7 @@ impl Node {
     /// take it from there: a view is a function of the state, the block and the calldata
     /// (neither contract reads the caller), and it leaves no trace record.
     fn start_check(&self, ctx: &mut Ctx, wallet: usize, p: &Proposal) -> Result<B256, StartAbort> {
-        let (chain, bridge, pkh) = {
-            let s = self.shared.borrow();
-            (s.chain, s.bridge, s.wallets[wallet].pkh)
-        };
+        let (chain, bridge, pkh) = self.bridge_of(wallet);
         let head = ctx.head(chain).hash;
         {
             let s = self.shared.borrow();
@@ -1273,10 +1280,7 @@ impl Node {
         // The evaluating member submits the redemption proof (SPV proof elided).
         if ok && action == Action::Redemption {
             if let Some((_, scripts)) = message::parse_redemption(&content) {
-                let (chain, bridge, pkh) = {
-                    let s = self.shared.borrow();
-                    (s.chain, s.bridge, s.wallets[wallet].pkh)
-                };
+                let (chain, bridge, pkh) = self.bridge_of(wallet);
                 let keys: Vec<B256> = scripts.iter().map(|sc| redemption_key(&pkh, sc)).collect();
                 let tx = ctx.send_tx(
                     chain,
@@ -1293,10 +1297,7 @@ impl Node {
         // Likewise the deposit sweep proof; it makes the sweep's output the main UTXO.
         if ok && action == Action::DepositSweep {
             if let Some((_, deposits)) = message::parse_deposit_sweep(&content) {
-                let (chain, bridge, pkh) = {
-                    let s = self.shared.borrow();
-                    (s.chain, s.bridge, s.wallets[wallet].pkh)
-                };
+                let (chain, bridge, pkh) = self.bridge_of(wallet);
                 let keys: Vec<B256> = deposits
                     .iter()
                     .map(|d| message::deposit_key(&d.funding_tx, d.output_index))
@@ -1317,10 +1318,7 @@ impl Node {
         // (output `i` pays target `i`) and the source wallet is closing.
         if ok && action == Action::MovingFunds {
             if let Some(c) = message::parse_moving_funds(&content) {
-                let (chain, bridge, pkh) = {
-                    let s = self.shared.borrow();
-                    (s.chain, s.bridge, s.wallets[wallet].pkh)
-                };
+                let (chain, bridge, pkh) = self.bridge_of(wallet);
                 let tx = ctx.send_tx(
                     chain,
                     bridge,
@@ -1335,10 +1333,7 @@ impl Node {
         }
         if ok && action == Action::MovedFundsSweep {
             if let Some((_, moving_tx, index)) = message::parse_moved_funds_sweep(&content) {
-                let (chain, bridge, pkh) = {
-                    let s = self.shared.borrow();
-                    (s.chain, s.bridge, s.wallets[wallet].pkh)
-                };
+                let (chain, bridge, pkh) = self.bridge_of(wallet);
                 let tx = ctx.send_tx(
                     chain,
                     bridge,
