@@ -21,11 +21,7 @@ const MOVED: u64 = 2;
 
 impl ActorParams for LifecycleParams {
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
-        let shared = env
-            .shared
-            .clone()
-            .downcast::<std::cell::RefCell<super::state::Coordination>>()
-            .expect("tbtc actors run with the tbtc state");
+        let shared = super::state::shared_of(env);
         Box::new(Lifecycle {
             params: self.clone(),
             shared,

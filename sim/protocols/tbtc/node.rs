@@ -58,11 +58,7 @@ pub struct NodeSpawn {
 
 impl ActorParams for NodeSpawn {
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
-        let shared = env
-            .shared
-            .clone()
-            .downcast::<std::cell::RefCell<super::state::Coordination>>()
-            .expect("tbtc actors run with the tbtc state");
+        let shared = super::state::shared_of(env);
         Box::new(Node {
             role: self.role,
             params: self.params.clone(),

@@ -14,11 +14,7 @@ const NEXT: u64 = 1;
 
 impl ActorParams for RedeemerParams {
     fn spawn(&self, env: &Spawn) -> Box<dyn Actor> {
-        let shared = env
-            .shared
-            .clone()
-            .downcast::<std::cell::RefCell<super::state::Coordination>>()
-            .expect("tbtc actors run with the tbtc state");
+        let shared = super::state::shared_of(env);
         Box::new(Redeemer {
             params: self.clone(),
             shared,

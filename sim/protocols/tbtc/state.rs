@@ -14,6 +14,14 @@ use std::rc::Rc;
 /// Shared handle.
 pub type Shared = Rc<RefCell<Coordination>>;
 
+/// The tBTC coordination state an actor is spawned with (the module's shared state).
+pub fn shared_of(env: &crate::protocols::Spawn) -> Shared {
+    env.shared
+        .clone()
+        .downcast::<RefCell<Coordination>>()
+        .expect("tbtc actors run with the tbtc state")
+}
+
 /// One wallet and its signing group.
 #[derive(Debug, Clone)]
 pub struct Wallet {
