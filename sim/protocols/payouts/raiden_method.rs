@@ -440,17 +440,9 @@ pub fn settle(book: &Shared, ctx: &mut Ctx, id: u64) {
         return;
     }
     let mut slot = |p: Address, q: Address| {
-        ctx.view(
-            chain,
-            tn,
-            &TokenNetwork::getChannelParticipantInfoCall {
-                channel_identifier: U256::from(id),
-                participant: p,
-                partner: q,
-            },
-        )
-        .map(|i| i.balance_hash)
-        .unwrap_or_default()
+        crate::protocols::raiden::observe::participant_info(ctx, chain, tn, id, p, q)
+            .map(|i| i.balance_hash)
+            .unwrap_or_default()
     };
     let mine = slot(me, wallet);
     let (t, r) = if mine == B256::ZERO {

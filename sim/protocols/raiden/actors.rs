@@ -367,16 +367,8 @@ impl Participant {
         let Some(bp) = ch.newest().cloned() else {
             return;
         };
-        let on_chain = ctx
-            .view(
-                chain,
-                tn,
-                &TokenNetwork::getChannelParticipantInfoCall {
-                    channel_identifier: U256::from(id),
-                    participant: ch.partner_address,
-                    partner: ctx.address(),
-                },
-            )
+        let me = ctx.address();
+        let on_chain = super::observe::participant_info(ctx, chain, tn, id, ch.partner_address, me)
             .map(|i| (i.nonce, i.is_the_closer))
             .unwrap_or_default();
         if on_chain.0 >= bp.nonce || !on_chain.1 {
@@ -408,15 +400,7 @@ impl Participant {
         let partner = ch.partner_address;
         let mut sides = Vec::new();
         for (own, p, q) in [(true, me, partner), (false, partner, me)] {
-            let Ok(info) = ctx.view(
-                chain,
-                tn,
-                &TokenNetwork::getChannelParticipantInfoCall {
-                    channel_identifier: U256::from(id),
-                    participant: p,
-                    partner: q,
-                },
-            ) else {
+            let Some(info) = super::observe::participant_info(ctx, chain, tn, id, p, q) else {
                 return;
             };
             let (t, l, r) = if info.balance_hash == B256::ZERO {
@@ -663,18 +647,10 @@ impl Participant {
             if state != 2 {
                 continue;
             }
-            let closer_is_partner = ctx
-                .view(
-                    chain,
-                    tn,
-                    &TokenNetwork::getChannelParticipantInfoCall {
-                        channel_identifier: U256::from(id),
-                        participant: partner,
-                        partner: me,
-                    },
-                )
-                .map(|i| i.is_the_closer)
-                .unwrap_or(false);
+            let closer_is_partner =
+                super::observe::participant_info(ctx, chain, tn, id, partner, me)
+                    .map(|i| i.is_the_closer)
+                    .unwrap_or(false);
             let deadline = ctx
                 .view(
                     chain,

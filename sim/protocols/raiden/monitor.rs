@@ -252,15 +252,7 @@ impl Service {
                 let mut closer = None;
                 let mut slot_nonce = U256::ZERO;
                 for (p, q) in [(a, b), (b, a)] {
-                    if let Ok(info) = ctx.view(
-                        chain,
-                        tn,
-                        &TokenNetwork::getChannelParticipantInfoCall {
-                            channel_identifier: U256::from(id),
-                            participant: p,
-                            partner: q,
-                        },
-                    ) {
+                    if let Some(info) = super::observe::participant_info(ctx, chain, tn, id, p, q) {
                         if info.is_the_closer {
                             closer = Some(p);
                             slot_nonce = info.nonce;

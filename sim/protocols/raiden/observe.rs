@@ -1091,6 +1091,28 @@ pub fn channel_state(
     .unwrap_or(0)
 }
 
+/// What the token network holds for `participant`'s side of channel `id` with `partner`
+/// (`None` when the view fails), as every Raiden party and the payouts payer read it.
+pub fn participant_info(
+    ctx: &mut crate::engine::actor::Ctx,
+    chain: ChainIdx,
+    tn: Address,
+    id: u64,
+    participant: Address,
+    partner: Address,
+) -> Option<<TokenNetwork::getChannelParticipantInfoCall as SolCall>::Return> {
+    ctx.view(
+        chain,
+        tn,
+        &TokenNetwork::getChannelParticipantInfoCall {
+            channel_identifier: U256::from(id),
+            participant,
+            partner,
+        },
+    )
+    .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
