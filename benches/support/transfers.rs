@@ -3,9 +3,9 @@
 //! bare revm transaction stream.
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{SolCall, SolConstructor};
+use alloy_sol_types::SolCall;
 use crucible::chain::raw::RawEvm;
-use crucible::protocols::token::Token;
+use crucible::protocols::token::{initcode, Token};
 
 /// Transfers per world run: payers × bursts per second × seconds.
 pub const PAYERS: u64 = 100;
@@ -27,15 +27,7 @@ pub fn raw_transfers(n: u64) -> u64 {
     let mut evm = RawEvm::new(31_337);
     let deployer = Address::with_last_byte(1);
     evm.fund(deployer, U256::from(10u64).pow(U256::from(24u64)));
-    let mut initcode = Token::BYTECODE.to_vec();
-    initcode.extend(
-        Token::constructorCall {
-            name_: "T".into(),
-            symbol_: "T".into(),
-        }
-        .abi_encode(),
-    );
-    let token = evm.deploy(deployer, initcode.into());
+    let token = evm.deploy(deployer, initcode("T", "T").into());
     let payers: Vec<Address> = (0..PAYERS)
         .map(|i| Address::from_word(alloy_primitives::keccak256(i.to_le_bytes())))
         .collect();

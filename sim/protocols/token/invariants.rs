@@ -124,7 +124,7 @@ mod tests {
     use crate::chain::{BaseFeeRule, Chain, ChainConfig};
     use crate::protocols::token::Token;
     use alloy_primitives::{Address, Bytes};
-    use alloy_sol_types::{SolCall, SolConstructor};
+    use alloy_sol_types::SolCall;
 
     /// The slots the conservation check reads are the ones the public getters return.
     #[test]
@@ -146,15 +146,10 @@ mod tests {
         });
         let deployer = Address::with_last_byte(1);
         chain.fund(deployer, U256::from(10u128.pow(20)));
-        let mut initcode = Token::BYTECODE.to_vec();
-        initcode.extend(
-            Token::constructorCall {
-                name_: "T".into(),
-                symbol_: "T".into(),
-            }
-            .abi_encode(),
-        );
-        let token = chain.deploy(deployer, initcode.into()).unwrap().address;
+        let token = chain
+            .deploy(deployer, crate::protocols::token::initcode("T", "T").into())
+            .unwrap()
+            .address;
         let holders: Vec<Address> = (2..7u8).map(Address::with_last_byte).collect();
         for (i, h) in holders.iter().enumerate() {
             let mint = Token::mintCall {

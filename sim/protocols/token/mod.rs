@@ -212,13 +212,12 @@ impl ProtocolConfig for TokenConfig {
         let chain = g
             .chain(&self.chain.value)
             .ok_or_else(|| format!("no chain `{}`", self.chain.value))?;
-        let ctor = Token::constructorCall {
-            name_: "Crucible Token".into(),
-            symbol_: "CRU".into(),
-        };
-        let mut initcode = Token::BYTECODE.to_vec();
-        initcode.extend(ctor.abi_encode());
-        let token = g.deploy(chain, "Token", TOKEN_ARTIFACT, initcode.into())?;
+        let token = g.deploy(
+            chain,
+            "Token",
+            TOKEN_ARTIFACT,
+            initcode("Crucible Token", "CRU").into(),
+        )?;
         let minter = g.deployer();
         let mut ledger = Ledger {
             chain,
@@ -298,4 +297,17 @@ impl ProtocolConfig for TokenConfig {
 /// ABI-encodes a value (helper for tests).
 pub fn encode<T: SolValue>(v: &T) -> Vec<u8> {
     v.abi_encode()
+}
+
+/// The token's deployment code: its bytecode followed by the constructor's arguments.
+pub fn initcode(name: &str, symbol: &str) -> Vec<u8> {
+    let mut code = Token::BYTECODE.to_vec();
+    code.extend(
+        Token::constructorCall {
+            name_: name.into(),
+            symbol_: symbol.into(),
+        }
+        .abi_encode(),
+    );
+    code
 }
