@@ -16,6 +16,10 @@ use transfers::{flood_scenario, raw_transfers, TRANSFERS};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("ratio") {
+        let n: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(20);
+        return ratio(n);
+    }
     let repeat: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(0);
     let one: Box<dyn Fn() -> String> = match args.get(1).map(String::as_str) {
         Some("raw") => Box::new(|| raw_transfers(TRANSFERS).to_string()),
@@ -47,4 +51,45 @@ fn main() {
             ms[repeat / 2]
         );
     }
+}
+
+/// Alternates the two arms `n` times and prints the ratio of their fastest and median times and
+/// the median of the per-pair ratios: alternating keeps slow drifts of the machine out of it.
+fn ratio(n: usize) {
+    let sc = load_str(&flood_scenario(), "flood.yaml").expect("flood scenario loads");
+    let time = |f: &dyn Fn()| {
+        let t = std::time::Instant::now();
+        f();
+        t.elapsed().as_secs_f64() * 1e3
+    };
+    let raw = || {
+        std::hint::black_box(raw_transfers(TRANSFERS));
+    };
+    let world = || {
+        std::hint::black_box(run_digest_only(&sc, 1, RunOptions::default()).expect("runs"));
+    };
+    raw();
+    world();
+    let (mut r, mut w, mut pair) = (vec![], vec![], vec![]);
+    for _ in 0..n {
+        let a = time(&raw);
+        let b = time(&world);
+        r.push(a);
+        w.push(b);
+        pair.push(b / a);
+    }
+    for v in [&mut r, &mut w, &mut pair] {
+        v.sort_by(f64::total_cmp);
+    }
+    println!(
+        "raw fastest {:.2} ms median {:.2} ms; world fastest {:.2} ms median {:.2} ms; \
+         ratio of fastest {:.3}, of medians {:.3}, median pair ratio {:.3} ({n} pairs)",
+        r[0],
+        r[n / 2],
+        w[0],
+        w[n / 2],
+        w[0] / r[0],
+        w[n / 2] / r[n / 2],
+        pair[n / 2]
+    );
 }

@@ -39,9 +39,16 @@ pub fn raw_transfers(n: u64) -> u64 {
         };
         evm.transact_commit(deployer, token, mint.abi_encode().into(), deployer_nonce);
     }
+    // From here on the world's transactions as its chain executes them: EIP-1559 fees at the
+    // scenario's base fee, the payers' default tip and gas limit, a new block every second.
+    const GWEI: u64 = 1_000_000_000;
+    evm.charge_fees(GWEI, GWEI.into(), 80_000, Address::with_last_byte(0xc0));
     let mut nonces = vec![0u64; payers.len()];
     let mut ok = 0;
     for i in 0..n {
+        if i % (PAYERS * BURST) == 0 {
+            evm.next_block(1);
+        }
         let from = (i % PAYERS) as usize;
         let to = payers
             [(from + 1 + (i as usize / PAYERS as usize) % (PAYERS as usize - 1)) % PAYERS as usize];

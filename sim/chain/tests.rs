@@ -688,6 +688,35 @@ fn raw_evm_runs_the_same_calls() {
     }
 }
 
+/// With fees on, the raw benchmark EVM executes what a chain's block executes: the same gas, the
+/// same fee taken from the sender and paid to the coinbase.
+#[test]
+fn raw_evm_with_fees_runs_the_chains_transactions() {
+    let tip = 2 * GWEI;
+    let mut chain = funded(config(30_000_000));
+    let c = deploy(&mut chain, STORE_LOG);
+    for v in 1..=3 {
+        chain.submit(req(alice(), c, word(v), tip), SimTime::ZERO);
+    }
+    let block = chain.build_block(SimTime(12_000), &mut all);
+    assert_eq!(block.receipts.len(), 3);
+
+    let mut raw = RawEvm::new(1337);
+    raw.fund(alice(), U256::from(10u128.pow(18)));
+    let rc = raw.deploy(bob(), initcode(&hex::decode(STORE_LOG).unwrap()));
+    assert_eq!(rc, c);
+    raw.charge_fees(block.header.base_fee as u64, tip, 100_000, coinbase());
+    raw.next_block(12);
+    for (nonce, r) in (0u64..).zip(&block.receipts) {
+        let got = raw.transact_commit(alice(), rc, word(nonce + 1), nonce);
+        assert!(got.success);
+        assert_eq!(got.gas_used, r.gas_used, "tx {nonce}");
+    }
+    assert_eq!(raw.balance(alice()), chain.balance(alice()));
+    assert_eq!(raw.balance(coinbase()), chain.balance(coinbase()));
+    assert!(raw.balance(coinbase()) > U256::ZERO);
+}
+
 #[test]
 fn empty_transaction_root_is_blake3_of_nothing() {
     assert_eq!(EMPTY_TXS_ROOT, B256::from(*blake3::hash(&[]).as_bytes()));

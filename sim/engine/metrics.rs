@@ -17,6 +17,28 @@ enum Metric {
     },
 }
 
+/// The engine's own counters bumped per transaction: [`Metrics::bump`] remembers their slots by
+/// position, so the hot path skips hashing their names. Same metrics as [`Metrics::add`] of
+/// [`Counter::name`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counter {
+    TxSubmitted,
+    TxIncluded,
+    GasUsed,
+}
+
+impl Counter {
+    const COUNT: usize = 3;
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Counter::TxSubmitted => "tx.submitted",
+            Counter::TxIncluded => "tx.included",
+            Counter::GasUsed => "gas.used",
+        }
+    }
+}
+
 /// All metrics of one run, by name. Reports read them in name order (`by_name`); the hot
 /// path (a few counters bumped per transaction and block) finds a metric's slot through a
 /// lookup-only hash map instead of comparing names down a tree.
@@ -27,6 +49,8 @@ pub struct Metrics {
     /// The same slots, for lookups by name only (see [`super::lookup`]).
     index: LookupMap<String, usize>,
     slots: Vec<Metric>,
+    /// Slot of each [`Counter`] once it exists.
+    known: [Option<usize>; Counter::COUNT],
 }
 
 impl Metrics {
@@ -58,6 +82,18 @@ impl Metrics {
             Metric::Counter(c) => *c += delta,
             other => *other = Metric::Counter(delta),
         }
+    }
+
+    /// [`Metrics::add`] of one of the engine's own counters.
+    pub(crate) fn bump(&mut self, counter: Counter, delta: i128) {
+        if let Some(i) = self.known[counter as usize] {
+            if let Metric::Counter(c) = &mut self.slots[i] {
+                *c += delta;
+                return;
+            }
+        }
+        self.add(counter.name(), delta);
+        self.known[counter as usize] = self.index.get(counter.name()).copied();
     }
 
     pub fn set(&mut self, name: &str, value: Value) {
@@ -145,6 +181,31 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bump_is_add_by_name() {
+        let (mut fast, mut slow) = (Metrics::default(), Metrics::default());
+        for (i, c) in [Counter::GasUsed, Counter::TxSubmitted, Counter::GasUsed]
+            .into_iter()
+            .enumerate()
+        {
+            fast.bump(c, 10 + i as i128);
+            slow.add(c.name(), 10 + i as i128);
+            slow.add("other", 1);
+            fast.add("other", 1);
+        }
+        assert_eq!(fast.values(), slow.values());
+        assert_eq!(fast.get("gas.used"), Some(Value::Int(22)));
+        // A gauge set under a counter's name is replaced by the next bump, as `add` does.
+        fast.set("gas.used", Value::Real(1.5));
+        slow.set("gas.used", Value::Real(1.5));
+        fast.bump(Counter::GasUsed, 4);
+        slow.add("gas.used", 4);
+        assert_eq!(fast.values(), slow.values());
+        fast.bump(Counter::GasUsed, 1);
+        assert_eq!(fast.get("gas.used"), Some(Value::Int(5)));
+        assert_eq!(fast.get("tx.included"), None);
+    }
 
     #[test]
     fn counters_gauges_and_distributions() {

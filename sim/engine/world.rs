@@ -14,7 +14,7 @@ use super::ctx::{CallError, Ctx};
 use super::genesis::Genesis;
 use super::keys::Key;
 use super::lookup::{lookup_map, LookupMap};
-use super::metrics::Metrics;
+use super::metrics::{Counter, Metrics};
 use super::network::{Fate, Network};
 use super::queue::{Class, EventQueue};
 use super::seed::{SeedTree, Stream};
@@ -224,7 +224,7 @@ impl Core {
             let at = slot.time_of(slot.chain.head().number + 1).max(self.now);
             self.queue.push(at, Class::Block, Ev::Block(chain));
         }
-        self.metrics.add("tx.submitted", 1);
+        self.metrics.bump(Counter::TxSubmitted, 1);
         // The calldata is borrowed from the mempool entry just made: no copy per transaction.
         let input = &self.chains[chain.0 as usize]
             .chain
@@ -1083,8 +1083,8 @@ impl World {
                     }
                 }
             };
-            core.metrics.add("tx.included", 1);
-            core.metrics.add("gas.used", r.gas_used as i128);
+            core.metrics.bump(Counter::TxIncluded, 1);
+            core.metrics.bump(Counter::GasUsed, r.gas_used as i128);
             core.tracer.record(Record::TxIncluded {
                 t,
                 chain: c.0,

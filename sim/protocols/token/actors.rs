@@ -120,7 +120,7 @@ impl Actor for Payer {
             }
             Event::Receipt { receipt, .. } => {
                 let mut l = self.ledger.borrow_mut();
-                let Some(f) = l.in_flight.remove(&receipt.tx) else {
+                let Some(f) = l.in_flight.remove(ctx.me(), &receipt.tx) else {
                     return;
                 };
                 let delay = ctx.now().ms() - f.submitted_ms;
@@ -154,7 +154,8 @@ impl Actor for Payer {
                 }
             }
             Event::Dropped { tx, .. } => {
-                self.ledger.borrow_mut().in_flight.remove(&tx.tx);
+                let me = ctx.me();
+                self.ledger.borrow_mut().in_flight.remove(me, &tx.tx);
                 ctx.note(format!("transfer dropped: {}", tx.reason));
             }
             _ => {}

@@ -1,9 +1,9 @@
 //! Invariants of the token protocol.
 
-use super::Shared;
+use super::{InFlight, Shared};
 use crate::check::{mapping_slot, Invariant, Probe};
 use crate::trace::CheckKind;
-use alloy_primitives::U256;
+use alloy_primitives::{B256, U256};
 
 pub(super) fn all(shared: &Shared) -> Vec<Box<dyn Invariant>> {
     vec![
@@ -79,15 +79,20 @@ impl Invariant for TransfersLand {
     fn check(&mut self, probe: &mut Probe) -> Result<(), String> {
         let l = self.0.borrow();
         let now = probe.now().ms();
-        let mut stuck = l.in_flight.iter().filter(|(tx, f)| {
-            now.saturating_sub(f.submitted_ms) > l.slow_inclusion_ms
-                && probe.awaiting_inclusion(**tx)
-        });
-        match stuck.next() {
+        let stuck: Vec<(&B256, &InFlight)> = l
+            .in_flight
+            .iter()
+            .filter(|(tx, f)| {
+                now.saturating_sub(f.submitted_ms) > l.slow_inclusion_ms
+                    && probe.awaiting_inclusion(**tx)
+            })
+            .collect();
+        // The one named is the lowest transaction id, whatever order the book keeps.
+        match stuck.iter().min_by_key(|(tx, _)| **tx) {
             None => Ok(()),
             Some((tx, f)) => Err(format!(
                 "{} transfers never included (first: {tx} by {} at {}ms)",
-                1 + stuck.count(),
+                stuck.len(),
                 probe.actor_name(f.payer),
                 f.submitted_ms
             )),

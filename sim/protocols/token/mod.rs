@@ -4,6 +4,7 @@
 
 mod actors;
 pub mod fuzz;
+mod in_flight;
 mod invariants;
 
 use super::{ActorParams, Protocol, ProtocolConfig, Setup};
@@ -183,7 +184,7 @@ pub struct Ledger {
     /// Every account that ever held tokens, in first-seen order.
     pub holders: Vec<Address>,
     pub minted: U256,
-    pub(crate) in_flight: BTreeMap<B256, InFlight>,
+    pub(crate) in_flight: in_flight::InFlightBook,
     /// Largest inclusion delay seen, per payer (ms).
     pub max_delay_ms: BTreeMap<crate::engine::actor::ActorId, u64>,
     pub slowest_ms: u64,
