@@ -122,11 +122,13 @@ pub(crate) fn outcome(result: ExecutionResult<HaltReason>) -> Outcome {
     }
 }
 
+/// Moves the log's topics and data out of revm's log (no copy).
 fn convert_log(log: revm::primitives::Log) -> Log {
+    let (topics, data) = log.data.split();
     Log {
         address: log.address,
-        topics: log.data.topics().to_vec(),
-        data: log.data.data,
+        topics,
+        data,
     }
 }
 
