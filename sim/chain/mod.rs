@@ -440,7 +440,12 @@ impl Chain {
             nonce: tx.nonce,
             chain_id: Some(self.config.chain_id),
             gas_priority_fee: Some(tx.req.max_priority_fee),
-            ..TxEnv::default()
+            // Every remaining field spelled out: `TxEnv::default()` goes through revm's
+            // builder and its checks, a cost paid per transaction.
+            access_list: Default::default(),
+            blob_hashes: Vec::new(),
+            max_fee_per_blob_gas: 0,
+            authorization_list: Vec::new(),
         }
     }
 
