@@ -2,8 +2,9 @@
 //!
 //! * `scheduler`: events per second through the event queue alone.
 //! * `evm_overhead`: N token transfers through a whole world (actors, mempool, block builder,
-//!   receipts, logs, trace records and digest, invariants) versus the same number of transfers
-//!   through bare revm `transact_commit`. The ratio of the two is the engine's overhead.
+//!   receipts, logs, trace records and digest, invariants) versus the same transactions (EIP-1559,
+//!   same fees and gas limit) through bare revm `transact_commit`. The ratio of the two is the
+//!   engine's overhead; `examples/overhead.rs ratio N` times the two interleaved.
 //! * `quickstart`: the quickstart scenario end to end (one simulated day).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};

@@ -584,12 +584,6 @@ fn block_hash(
 /// chain id 8, transaction root 32.
 const HEADER_LEN: usize = 32 + 8 + 8 + 16 + 8 + 8 + 32;
 
-/// Keccak-256 in assembly: the same function as `alloy_primitives::keccak256` (tested), for
-/// hot paths that hash many short inputs.
-pub fn keccak256_asm(data: &[u8]) -> B256 {
-    B256::from(<[u8; 32]>::from(keccak_asm::Keccak256::digest(data)))
-}
-
 fn receipt(tx: PendingTx, out: Outcome, block: u64, index: usize, base_fee: u128) -> Receipt {
     let effective_gas_price = tx
         .max_fee

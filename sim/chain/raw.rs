@@ -1,13 +1,14 @@
 //! Bare revm for benchmarks: the same transaction stream a [`super::Chain`] executes, but
-//! straight through `transact_commit` with no mempool, no block builder and no fees. It
-//! measures the physical limit the engine is compared against.
+//! straight through `transact_commit` with no mempool and no block builder (fees only once
+//! [`RawEvm::charge_fees`] is called). It measures the physical limit the engine is compared
+//! against.
 
 use super::evm::{self, Evm};
 use alloy_primitives::{Address, Bytes, U256};
 use revm::context::result::{ExecutionResult, Output};
 use revm::ExecuteCommitEvm;
 
-/// Gas limit of every raw transaction.
+/// Gas limit of every raw transaction until [`RawEvm::charge_fees`] sets one.
 const RAW_GAS_LIMIT: u64 = 30_000_000;
 
 /// What a raw transaction did, without revm types.

@@ -722,18 +722,6 @@ fn empty_transaction_root_is_blake3_of_nothing() {
     assert_eq!(EMPTY_TXS_ROOT, B256::from(*blake3::hash(&[]).as_bytes()));
 }
 
-#[test]
-fn assembly_keccak_is_keccak256() {
-    for len in [0usize, 1, 112, 135, 136, 137, 300] {
-        let data: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
-        assert_eq!(
-            super::keccak256_asm(&data),
-            keccak256(&data),
-            "length {len}"
-        );
-    }
-}
-
 /// A receipt carries the calldata its transaction was submitted with (what a client reading
 /// full blocks sees); the mempool entry lends it to the trace until then.
 #[test]
