@@ -69,12 +69,14 @@ pub(crate) fn free_tx(
     }
 }
 
+/// The committed account of `addr`, if it exists.
+pub(crate) fn account(db: &mut Db, addr: Address) -> Option<revm::state::AccountInfo> {
+    db.basic(addr).unwrap_or_else(|e| match e {})
+}
+
 /// Credits `wei` to `addr` directly in the database.
 pub(crate) fn credit(db: &mut Db, addr: Address, wei: U256) {
-    let mut info = db
-        .basic(addr)
-        .unwrap_or_else(|e| match e {})
-        .unwrap_or_default();
+    let mut info = account(db, addr).unwrap_or_default();
     info.balance = info.balance.saturating_add(wei);
     db.insert_account_info(addr, info);
 }

@@ -478,12 +478,7 @@ impl Chain {
     }
 
     fn account(&mut self, addr: Address) -> Option<revm::state::AccountInfo> {
-        self.evm
-            .ctx
-            .journaled_state
-            .database
-            .basic(addr)
-            .unwrap_or_else(|e| match e {})
+        evm::account(&mut self.evm.ctx.journaled_state.database, addr)
     }
 
     /// Remembers a block hash. revm sees it once something executes (see

@@ -69,28 +69,15 @@ impl RawEvm {
 
     /// Balance of `addr`.
     pub fn balance(&mut self, addr: Address) -> U256 {
-        use revm::Database;
-        self.evm
-            .ctx
-            .journaled_state
-            .database
-            .basic(addr)
-            .unwrap_or_else(|e| match e {})
+        evm::account(&mut self.evm.ctx.journaled_state.database, addr)
             .map_or(U256::ZERO, |a| a.balance)
     }
 
     /// Deploys init code from `from` (nonce read from state); panics if deployment fails,
     /// since benchmark set-up errors are bugs.
     pub fn deploy(&mut self, from: Address, initcode: Bytes) -> Address {
-        use revm::Database;
-        let nonce = self
-            .evm
-            .ctx
-            .journaled_state
-            .database
-            .basic(from)
-            .unwrap_or_else(|e| match e {})
-            .map_or(0, |a| a.nonce);
+        let nonce =
+            evm::account(&mut self.evm.ctx.journaled_state.database, from).map_or(0, |a| a.nonce);
         let tx = evm::free_tx(
             self.chain_id,
             from,
