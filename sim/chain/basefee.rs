@@ -38,6 +38,12 @@ pub fn next_base_fee(
     next.max(rule.min_wei)
 }
 
+/// The fee cap a transaction gets when its sender sets none: twice the base fee plus the tip,
+/// enough to stay includable through several blocks of rising base fee.
+pub fn default_max_fee(base_fee: u128, tip: u128) -> u128 {
+    base_fee.saturating_mul(2).saturating_add(tip)
+}
+
 /// Product of the multipliers of all spikes covering `now` (`from <= now < to`); 1 if none.
 pub fn spike_multiplier(spikes: &[BaseFeeSpike], now: SimTime) -> u128 {
     spikes

@@ -178,9 +178,7 @@ impl Chain {
             self.nonce(req.from) + self.mempool.queued(req.from) as u64
         );
         let max_fee = req.max_fee.unwrap_or_else(|| {
-            self.base_fee_at(now)
-                .saturating_mul(2)
-                .saturating_add(req.max_priority_fee)
+            basefee::default_max_fee(self.base_fee_at(now), req.max_priority_fee)
         });
         let seq = self.next_seq;
         self.next_seq += 1;

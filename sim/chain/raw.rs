@@ -116,7 +116,8 @@ impl RawEvm {
         if let Some(fees) = self.fees {
             tx.tx_type = 2;
             tx.gas_limit = fees.gas_limit;
-            tx.gas_price = u128::from(self.evm.ctx.block.basefee) * 2 + fees.tip;
+            tx.gas_price =
+                super::basefee::default_max_fee(self.evm.ctx.block.basefee.into(), fees.tip);
             tx.gas_priority_fee = Some(fees.tip);
         }
         let result = self
