@@ -3,9 +3,9 @@
 //! `overhead raw|world N` runs it N times more after that first run and prints the fastest and
 //! the median time of those N (the fastest is the least disturbed by other work on the machine).
 
-use crucible::engine::world::RunOptions;
+use crucible::engine::world::{RunOptions, RunResult};
 use crucible::runner::run_digest_only;
-use crucible::scenario::load_str;
+use crucible::scenario::{load_str, Scenario};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -24,9 +24,9 @@ fn main() {
     let one: Box<dyn Fn() -> String> = match args.get(1).map(String::as_str) {
         Some("raw") => Box::new(|| raw_transfers(TRANSFERS).to_string()),
         Some("world") => {
-            let sc = load_str(&flood_scenario(), "flood.yaml").expect("flood scenario loads");
+            let sc = flood();
             Box::new(move || {
-                let r = run_digest_only(&sc, 1, RunOptions::default()).expect("runs");
+                let r = run_world(&sc);
                 format!("{} {}", r.txs.included, r.digest)
             })
         }
@@ -53,10 +53,20 @@ fn main() {
     }
 }
 
+/// The world arm's scenario.
+fn flood() -> Scenario {
+    load_str(&flood_scenario(), "flood.yaml").expect("flood scenario loads")
+}
+
+/// One run of the world arm (seed 1, digest only).
+fn run_world(sc: &Scenario) -> RunResult {
+    run_digest_only(sc, 1, RunOptions::default()).expect("runs")
+}
+
 /// Alternates the two arms `n` times and prints the ratio of their fastest and median times and
 /// the median of the per-pair ratios: alternating keeps slow drifts of the machine out of it.
 fn ratio(n: usize) {
-    let sc = load_str(&flood_scenario(), "flood.yaml").expect("flood scenario loads");
+    let sc = flood();
     let time = |f: &dyn Fn()| {
         let t = std::time::Instant::now();
         f();
@@ -66,7 +76,7 @@ fn ratio(n: usize) {
         std::hint::black_box(raw_transfers(TRANSFERS));
     };
     let world = || {
-        std::hint::black_box(run_digest_only(&sc, 1, RunOptions::default()).expect("runs"));
+        std::hint::black_box(run_world(&sc));
     };
     raw();
     world();
