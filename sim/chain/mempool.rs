@@ -8,8 +8,13 @@ use std::collections::{BTreeMap, VecDeque};
 /// The mempool of one chain.
 ///
 /// Every sender that ever submitted has a queue, which stays (empty, with its capacity) between
-/// bursts. Queues are found by sender through a lookup-only hash map (several times per
-/// transaction: submit, offer, execute); the address-ordered index is what gets iterated.
+/// bursts, at a fixed [`Slot`]. Submissions find a queue by sender through a lookup-only hash
+/// map; the block builder works with slots, so its per-transaction loop does no address
+/// lookups; the address-ordered index is what gets iterated.
+/// Position of one sender's queue; stable for the mempool's lifetime.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Slot(u32);
+
 #[derive(Default)]
 pub(crate) struct Mempool {
     /// Queue of each sender, in address order (iteration).
@@ -67,14 +72,14 @@ impl Mempool {
         self.len += 1;
     }
 
-    /// The sender's lowest-nonce pending transaction.
-    pub fn head(&self, sender: Address) -> Option<&PendingTx> {
-        self.queue(sender).and_then(VecDeque::front)
+    /// The lowest-nonce pending transaction of the sender at `slot`.
+    pub fn head(&self, slot: Slot) -> Option<&PendingTx> {
+        self.queues[slot.0 as usize].front()
     }
 
-    /// Takes the sender's lowest-nonce pending transaction.
-    pub fn pop_head(&mut self, sender: Address) -> Option<PendingTx> {
-        let tx = self.queue_mut(sender)?.pop_front();
+    /// Takes the lowest-nonce pending transaction of the sender at `slot`.
+    pub fn pop_head(&mut self, slot: Slot) -> Option<PendingTx> {
+        let tx = self.queues[slot.0 as usize].pop_front();
         if tx.is_some() {
             self.len -= 1;
         }
@@ -90,12 +95,12 @@ impl Mempool {
         }
     }
 
-    /// Senders with pending transactions, in address order.
-    pub fn senders(&self) -> Vec<Address> {
+    /// Slots of the senders with pending transactions, in address order.
+    pub fn senders(&self) -> Vec<Slot> {
         self.by_sender
-            .iter()
-            .filter(|(_, &i)| !self.queues[i].is_empty())
-            .map(|(s, _)| *s)
+            .values()
+            .filter(|&&i| !self.queues[i].is_empty())
+            .map(|&i| Slot(i as u32))
             .collect()
     }
 

@@ -19,7 +19,7 @@ use crate::engine::time::SimTime;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use evm::{Evm, Outcome};
 use history::HashHistory;
-use mempool::Mempool;
+use mempool::{Mempool, Slot};
 use revm::context::result::EVMError;
 use revm::context::{BlockEnv, TxEnv};
 use revm::primitives::{TxKind, KECCAK_EMPTY};
@@ -28,9 +28,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Senders whose next transaction may go into the block being built, highest tip first, then
-/// earliest arrival: a min-heap of `(Reverse(tip), seq, sender)`. Sequence numbers are unique,
-/// so the order is total and the heap pops exactly as a sorted set would.
-type Candidates = BinaryHeap<Reverse<(Reverse<u128>, u64, Address)>>;
+/// earliest arrival: a min-heap of `(Reverse(tip), seq, sender's mempool slot)`. Sequence numbers
+/// are unique, so the order is total and the heap pops exactly as a sorted set would.
+type Candidates = BinaryHeap<Candidate>;
+type Candidate = Reverse<(Reverse<u128>, u64, Slot)>;
 
 /// The hardfork every chain runs, recorded in trace headers.
 pub const HARDFORK: &str = "PRAGUE";
@@ -245,9 +246,11 @@ impl Chain {
         if self.mempool.len() != 0 {
             self.sync_visible_hashes();
         }
-        let mut candidates = BinaryHeap::new();
-        for sender in self.mempool.senders() {
-            self.offer(sender, base_fee, eligible, &mut candidates);
+        let mut candidates = Candidates::new();
+        for slot in self.mempool.senders() {
+            if let Some(c) = self.offer(slot, base_fee, eligible) {
+                candidates.push(c);
+            }
         }
         let mut gas_used = 0u64;
         // Room for every pending transaction that could fit (each uses at least 21,000 gas), so
@@ -255,8 +258,12 @@ impl Chain {
         let fits = usize::try_from(gas_limit / 21_000).unwrap_or(usize::MAX);
         let mut receipts = Vec::with_capacity(self.mempool.len().min(fits));
         let mut dropped = Vec::new();
-        while let Some(Reverse((_, _, sender))) = candidates.pop() {
-            let Some(tx) = self.mempool.head(sender) else {
+        // The candidate that comes before every one in the heap, held outside it: a sender's
+        // next transaction usually goes right after its previous one (a burst, same tip), and
+        // then skips a push and a pop. The order is exactly the heap's.
+        let mut first: Option<Candidate> = None;
+        while let Some(Reverse((_, _, slot))) = first.take().or_else(|| candidates.pop()) {
+            let Some(tx) = self.mempool.head(slot) else {
                 continue;
             };
             let remaining = gas_limit - gas_used;
@@ -266,7 +273,8 @@ impl Chain {
             }
             // The transaction leaves the mempool whatever happens; its call data moves into the
             // EVM's environment instead of being copied, and back into the receipt after.
-            let mut tx = self.mempool.pop_head(sender).expect("head exists");
+            let mut tx = self.mempool.pop_head(slot).expect("head exists");
+            let sender = tx.req.from;
             let env = self.fee_tx(&mut tx);
             let result = self.evm.transact_commit(env);
             match result {
@@ -286,7 +294,14 @@ impl Chain {
                     self.mempool.renumber(sender, committed);
                 }
             }
-            self.offer(sender, base_fee, eligible, &mut candidates);
+            if let Some(c) = self.offer(slot, base_fee, eligible) {
+                // In the heap's order a greater `Reverse` key comes first.
+                if candidates.peek().is_none_or(|top| c > *top) {
+                    first = Some(c);
+                } else {
+                    candidates.push(c);
+                }
+            }
         }
 
         let tx_hashes: Vec<B256> = receipts.iter().map(|r: &Receipt| r.tx).collect();
@@ -406,22 +421,20 @@ impl Chain {
             .min(u128::from(u64::MAX))
     }
 
-    /// Makes `sender`'s lowest-nonce transaction a candidate if it may and can pay the base fee.
+    /// The lowest-nonce transaction of the sender at `slot` as a candidate, if it may go into
+    /// the block and can pay the base fee.
     fn offer(
         &self,
-        sender: Address,
+        slot: Slot,
         base_fee: u128,
         eligible: &mut dyn FnMut(&PendingTx) -> bool,
-        candidates: &mut Candidates,
-    ) {
-        let Some(tx) = self.mempool.head(sender) else {
-            return;
-        };
+    ) -> Option<Candidate> {
+        let tx = self.mempool.head(slot)?;
         if tx.max_fee < base_fee || !eligible(tx) {
-            return;
+            return None;
         }
         let tip = tx.req.max_priority_fee.min(tx.max_fee - base_fee);
-        candidates.push(Reverse((Reverse(tip), tx.seq, sender)));
+        Some(Reverse((Reverse(tip), tx.seq, slot)))
     }
 
     /// The EIP-1559 transaction environment of a pending transaction taken from the mempool

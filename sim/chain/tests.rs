@@ -197,6 +197,47 @@ fn priority_fee_then_arrival() {
     assert_eq!(idx, vec![0, 1, 2]);
 }
 
+/// Bursts of several transactions per sender with mixed tips, submitted interleaved: the block
+/// takes, at every step, the sender head with the highest tip, then the earliest arrival — the
+/// reference order computed here step by step over all heads.
+#[test]
+fn block_order_is_greedy_over_sender_heads() {
+    let mut chain = Chain::new(config(30_000_000));
+    let senders: Vec<Address> = (1..=7u8)
+        .map(|i| Address::with_last_byte(0x10 + i))
+        .collect();
+    for s in &senders {
+        chain.fund(*s, U256::from(10u128.pow(18)));
+    }
+    // (sender index, tip) in submission order, from a fixed pseudo-random sequence.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut queues: Vec<Vec<(u64, u128, B256)>> = vec![Vec::new(); senders.len()];
+    for seq in 0..60u64 {
+        let who = (next() % senders.len() as u64) as usize;
+        let tip = u128::from(next() % 4) * GWEI / 2;
+        let sub = chain.submit(transfer(senders[who], tip), SimTime(0));
+        queues[who].push((seq, tip, sub.hash));
+    }
+    let mut expected = Vec::new();
+    let mut heads = vec![0usize; senders.len()];
+    loop {
+        let best = (0..senders.len())
+            .filter_map(|i| queues[i].get(heads[i]).map(|&(seq, tip, _)| (i, seq, tip)))
+            .min_by_key(|&(_, seq, tip)| (std::cmp::Reverse(tip), seq));
+        let Some((i, _, _)) = best else { break };
+        expected.push(queues[i][heads[i]].2);
+        heads[i] += 1;
+    }
+    let block = chain.build_block(SimTime(12_000), &mut all);
+    assert_eq!(included(&block), expected);
+}
+
 #[test]
 fn effective_tip_is_capped_by_fee_cap() {
     let mut chain = funded(config(30_000_000));

@@ -93,13 +93,13 @@ impl AbiBook {
         }
         let selector: [u8; 4] = data[..4].try_into().expect("4 bytes");
         match self.contracts.get(&(chain, to)) {
-            Some(c) => {
-                let short = c.name.rsplit('.').next().unwrap_or(&c.name);
-                match c.call_names.get(&selector) {
-                    Some(n) => Cow::Borrowed(n.as_str()),
-                    None => Cow::Owned(format!("{short}.0x{}", hex::encode(selector))),
+            Some(c) => match c.call_names.get(&selector) {
+                Some(n) => Cow::Borrowed(n.as_str()),
+                None => {
+                    let short = c.name.rsplit('.').next().unwrap_or(&c.name);
+                    Cow::Owned(format!("{short}.0x{}", hex::encode(selector)))
                 }
-            }
+            },
             None => Cow::Owned(format!("0x{}", hex::encode(selector))),
         }
     }

@@ -124,8 +124,12 @@ impl Actor for Payer {
                     return;
                 };
                 let delay = ctx.now().ms() - f.submitted_ms;
-                let slot = l.max_delay_ms.entry(f.payer).or_insert(0);
-                *slot = (*slot).max(delay);
+                let i = f.payer.0 as usize;
+                if l.max_delay_ms.len() <= i {
+                    l.max_delay_ms.resize(i + 1, None);
+                }
+                let slot = &mut l.max_delay_ms[i];
+                *slot = Some(slot.unwrap_or(0).max(delay));
                 l.slowest_ms = l.slowest_ms.max(delay);
                 let paid = receipt.status.is_success();
                 if paid {

@@ -185,8 +185,9 @@ pub struct Ledger {
     pub holders: Vec<Address>,
     pub minted: U256,
     pub(crate) in_flight: in_flight::InFlightBook,
-    /// Largest inclusion delay seen, per payer (ms).
-    pub max_delay_ms: BTreeMap<crate::engine::actor::ActorId, u64>,
+    /// Largest inclusion delay seen, per payer (ms), indexed by actor id (`None`: no receipt
+    /// yet). A vector, since every receipt updates it.
+    pub max_delay_ms: Vec<Option<u64>>,
     pub slowest_ms: u64,
     pub transfers: u64,
     pub slow_inclusion_ms: u64,
@@ -280,11 +281,13 @@ impl ProtocolConfig for TokenConfig {
                 let mut per_payer: Vec<(String, Value)> = l
                     .max_delay_ms
                     .iter()
-                    .map(|(payer, ms)| {
-                        (
-                            format!("token.max_inclusion_delay_s.{}", probe.actor_name(*payer)),
-                            Value::Real(*ms as f64 / 1000.0),
-                        )
+                    .enumerate()
+                    .filter_map(|(payer, ms)| {
+                        let payer = crate::engine::actor::ActorId(payer as u32);
+                        Some((
+                            format!("token.max_inclusion_delay_s.{}", probe.actor_name(payer)),
+                            Value::Real((*ms)? as f64 / 1000.0),
+                        ))
                     })
                     .collect();
                 per_payer.sort_by(|a, b| a.0.cmp(&b.0));
