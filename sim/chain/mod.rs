@@ -168,6 +168,17 @@ impl Chain {
 
     /// Adds a transaction to the mempool; the nonce is the sender's next pending nonce.
     pub fn submit(&mut self, req: TxRequest, now: SimTime) -> Submitted {
+        self.submit_by(None, req, now)
+    }
+
+    /// [`Chain::submit`] for an actor: its id travels with the transaction into the receipt
+    /// (or the drop notice), so the engine needs no table of who sent what.
+    pub fn submit_by(
+        &mut self,
+        submitter: Option<crate::engine::actor::ActorId>,
+        req: TxRequest,
+        now: SimTime,
+    ) -> Submitted {
         // The queue holds consecutive nonces from the committed one, so the next is one past
         // its last; only a sender with nothing pending needs a state read.
         let nonce = match self.mempool.last_nonce(req.from) {
@@ -190,6 +201,7 @@ impl Chain {
             max_fee,
             submitted_at: now,
             seq,
+            submitter,
         };
         let submitted = Submitted {
             hash: tx.hash,
@@ -213,6 +225,12 @@ impl Chain {
 
     pub fn pending_len(&self) -> usize {
         self.mempool.len()
+    }
+
+    /// Whether transaction `tx` is in the mempool (submitted, neither included nor dropped).
+    /// A scan of the pool: for checks at the end of a run, not for every block.
+    pub fn is_pending(&self, tx: B256) -> bool {
+        self.mempool.iter().any(|p| p.hash == tx)
     }
 
     /// Builds, executes and commits the next block at time `now`. Only transactions for which
@@ -289,6 +307,7 @@ impl Chain {
                         tx: tx.hash,
                         from: sender,
                         reason: invalid_reason(&err),
+                        submitter: tx.submitter,
                     });
                     let committed = self.nonce(sender);
                     self.mempool.renumber(sender, committed);
@@ -609,6 +628,7 @@ fn receipt(tx: PendingTx, out: Outcome, block: u64, index: usize, base_fee: u128
         logs: out.logs,
         output: out.output,
         submitted_at: tx.submitted_at,
+        submitter: tx.submitter,
     }
 }
 

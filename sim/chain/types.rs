@@ -1,6 +1,7 @@
 //! Plain data types of a simulated chain: configuration, transactions, receipts, blocks.
 //! These are what the rest of the engine sees; revm types never leave `chain/`.
 
+use crate::engine::actor::ActorId;
 use crate::engine::time::SimTime;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,8 @@ pub struct PendingTx {
     pub submitted_at: SimTime,
     /// Global submission order on this chain (arrival order tie-break).
     pub seq: u64,
+    /// The actor that submitted it (`None`: submitted by the engine itself), told of its receipt.
+    pub submitter: Option<ActorId>,
 }
 
 /// What the submitter learns when its transaction enters the mempool.
@@ -133,6 +136,8 @@ pub struct Receipt {
     /// Output of a successful call.
     pub output: Bytes,
     pub submitted_at: SimTime,
+    /// The actor that submitted the transaction, if one did.
+    pub submitter: Option<ActorId>,
 }
 
 /// A transaction removed from the mempool without being included.
@@ -141,6 +146,8 @@ pub struct DroppedTx {
     pub tx: B256,
     pub from: Address,
     pub reason: String,
+    /// The actor that submitted the transaction, if one did.
+    pub submitter: Option<ActorId>,
 }
 
 /// Header fields of a produced block.

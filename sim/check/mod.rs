@@ -82,7 +82,7 @@ impl<'a> Probe<'a> {
     /// True while transaction `tx` waits for inclusion (submitted, neither included nor
     /// dropped), whether or not its sender is online to hear about it.
     pub fn awaiting_inclusion(&self, tx: alloy_primitives::B256) -> bool {
-        self.core.tx_owner.contains_key(&tx)
+        self.core.chains.iter().any(|c| c.chain.is_pending(tx))
     }
     pub fn pending_len(&self, chain: ChainIdx) -> usize {
         self.core.chains[chain.0 as usize].chain.pending_len()

@@ -1,4 +1,5 @@
-//! Hash maps for the engine's hot, lookup-only tables (transaction owners, metric slots).
+//! Hash maps for the engine's hot, lookup-only tables (mempool queues by sender, metric slots,
+//! call names).
 //!
 //! A [`LookupMap`] is only ever asked for, given and removed keys: it offers no iteration, so
 //! its internal order cannot leak into a run, which stays deterministic. It is the only hash map

@@ -13,7 +13,6 @@ use super::bridge::{BridgeMessage, Delivery, RelaySlot, RELAYER_ACTOR};
 use super::ctx::{CallError, Ctx};
 use super::genesis::Genesis;
 use super::keys::Key;
-use super::lookup::{lookup_map, LookupMap};
 use super::metrics::{Counter, Metrics};
 use super::network::{Fate, Network};
 use super::queue::{Class, EventQueue};
@@ -139,9 +138,6 @@ pub struct Core {
     pub(crate) metrics: Metrics,
     pub(crate) directory: Directory,
     pub(crate) abis: AbiBook,
-    /// Who submitted each transaction still awaiting inclusion (asked by id only, never
-    /// iterated: see [`super::lookup`]).
-    pub(crate) tx_owner: LookupMap<B256, ActorId>,
     censor: Vec<(Censorship, Vec<Address>)>,
     msg_seq: u64,
     /// Bridge routes registered at genesis (empty for most worlds).
@@ -215,8 +211,9 @@ impl Core {
         let call = self.abis.call_name(chain.0, req.to, &req.data);
         let to = req.to;
         let from = req.from;
-        let pending = self.chains[chain.0 as usize].chain.submit(req, self.now);
-        self.tx_owner.insert(pending.hash, actor);
+        let pending = self.chains[chain.0 as usize]
+            .chain
+            .submit_by(Some(actor), req, self.now);
         let slot = &mut self.chains[chain.0 as usize];
         if slot.lazy && !slot.block_queued {
             // A lazy chain builds its next block for real once something is pending.
@@ -529,7 +526,6 @@ impl World {
             metrics: Metrics::default(),
             directory: Directory::default(),
             abis: AbiBook::default(),
-            tx_owner: lookup_map(),
             censor,
             msg_seq: 0,
             bridges: Vec::new(),
@@ -1118,7 +1114,7 @@ impl World {
 
         // Tell actors: receipts to their senders, logs to subscribers, in block order.
         for r in &block.receipts {
-            if let Some(owner) = self.core.tx_owner.remove(&r.tx) {
+            if let Some(owner) = r.submitter {
                 if let Status::Offline(_) = self.core.actors[owner.0 as usize].status {
                     self.core.actors[owner.0 as usize]
                         .missed
@@ -1162,7 +1158,7 @@ impl World {
             }
         }
         for d in &block.dropped {
-            if let Some(owner) = self.core.tx_owner.remove(&d.tx) {
+            if let Some(owner) = d.submitter {
                 if let Status::Offline(_) = self.core.actors[owner.0 as usize].status {
                     self.core.actors[owner.0 as usize]
                         .missed
