@@ -15,6 +15,7 @@ pub mod types;
 
 pub use types::*;
 
+use crate::engine::actor::ActorId;
 use crate::engine::time::SimTime;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use evm::{Evm, Outcome};
@@ -175,7 +176,7 @@ impl Chain {
     /// (or the drop notice), so the engine needs no table of who sent what.
     pub fn submit_by(
         &mut self,
-        submitter: Option<crate::engine::actor::ActorId>,
+        submitter: Option<ActorId>,
         req: TxRequest,
         now: SimTime,
     ) -> Submitted {
