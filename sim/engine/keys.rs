@@ -97,10 +97,7 @@ impl Key {
     }
 
     fn from_parts(secret: NonZeroScalar, public: &AffinePoint) -> Key {
-        let point = public.to_encoded_point(false);
-        let mut xy = [0u8; 64];
-        xy.copy_from_slice(&point.as_bytes()[1..]);
-        Key::from_xy(secret, &xy)
+        Key::from_xy(secret, &coordinates(public))
     }
 
     /// The key of a secret whose public point has the big-endian coordinates `x ‖ y`.
@@ -185,17 +182,14 @@ fn comb_table_xy() -> &'static [(FieldElement, FieldElement)] {
         comb_table()
             .iter()
             .map(|p| {
-                let point = p.to_encoded_point(false);
+                let xy = coordinates(p);
                 let field = |bytes: &[u8]| {
                     let mut repr = k256::FieldBytes::default();
                     repr.copy_from_slice(bytes);
                     Option::<FieldElement>::from(FieldElement::from_bytes(&repr))
                         .expect("a coordinate of a curve point is a field element")
                 };
-                (
-                    field(&point.as_bytes()[1..33]),
-                    field(&point.as_bytes()[33..]),
-                )
+                (field(&xy[..32]), field(&xy[32..]))
             })
             .collect()
     })
@@ -262,12 +256,7 @@ fn mul_generator_many(ks: &[Scalar]) -> Vec<[u8; 64]> {
         .map(|((k, sum), odd)| {
             let (x, y) = match sum {
                 Some(xy) if !odd => xy,
-                _ => {
-                    let point = mul_generator(k).to_affine().to_encoded_point(false);
-                    let mut xy = [0u8; 64];
-                    xy.copy_from_slice(&point.as_bytes()[1..]);
-                    return xy;
-                }
+                _ => return coordinates(&mul_generator(k).to_affine()),
             };
             let mut xy = [0u8; 64];
             xy[..32].copy_from_slice(&x.to_bytes());
@@ -275,6 +264,15 @@ fn mul_generator_many(ks: &[Scalar]) -> Vec<[u8; 64]> {
             xy
         })
         .collect()
+}
+
+/// The big-endian affine coordinates `x ‖ y` of a point (its uncompressed SEC1 encoding without
+/// the tag byte): what an address is the keccak256 of.
+fn coordinates(p: &AffinePoint) -> [u8; 64] {
+    let point = p.to_encoded_point(false);
+    let mut xy = [0u8; 64];
+    xy.copy_from_slice(&point.as_bytes()[1..]);
+    xy
 }
 
 /// The secret scalar of 32 bytes; `None` when zero or not below the group order.
