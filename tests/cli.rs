@@ -184,3 +184,52 @@ fn a_failed_expectation_exits_one_with_a_repro_line() {
     assert!(summary.contains("outcome: fail"));
     assert!(summary.contains("seed: 9"));
 }
+
+/// A reader that stops early (`crucible … | head`) ends the command quietly with the
+/// closed-pipe exit code (what a shell reports for a tool stopped by SIGPIPE): no panic, no
+/// message, and a run's files are all written.
+#[test]
+fn closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("qs");
+    // The reader is gone before the run prints its summary (`println!`).
+    let mut child = crucible()
+        .args(["run", "scenarios/quickstart.yaml", "--out"])
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(141), "{stderr}");
+    assert!(stderr.is_empty(), "nothing on stderr, got: {stderr}");
+    for file in ["trace.bin", "summary.yaml", "metrics.csv"] {
+        assert!(out.join(file).is_file(), "{file} written");
+    }
+    // About a megabyte of records each: far more than a pipe holds, so the writer meets the
+    // closed end after the first bytes were read.
+    for command in [&["trace", "show"][..], &["trace", "export"]] {
+        let mut child = crucible()
+            .args(command)
+            .arg(out.join("trace.bin"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 64];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(141), "{command:?}: {stderr}");
+        assert!(
+            stderr.is_empty(),
+            "{command:?}: nothing on stderr, got: {stderr}"
+        );
+    }
+}

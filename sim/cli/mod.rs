@@ -20,6 +20,20 @@ use std::path::PathBuf;
 pub const BAD_INPUT: i32 = 2;
 /// Exit code when the run answered "no" or a replay diverged.
 pub const FAILED: i32 = 1;
+/// Exit code when the reader of the output closed it early (`crucible trace show T | head`):
+/// what a shell reports for a Unix tool stopped by SIGPIPE (128 + 13). Nothing is printed.
+pub const CLOSED_PIPE: i32 = 141;
+
+/// The exit code for output that could not be written: [`CLOSED_PIPE`], quietly, when the
+/// reader went away; otherwise the error is reported ([`BAD_INPUT`], as for an unwritable
+/// output path).
+pub fn output_failed(what: &str, e: &std::io::Error) -> i32 {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return CLOSED_PIPE;
+    }
+    diag::error(format!("cannot write {what}: {e}"));
+    BAD_INPUT
+}
 
 #[derive(Parser)]
 #[command(

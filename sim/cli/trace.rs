@@ -1,6 +1,6 @@
 //! `crucible trace show | export --jsonl | summary | diff`
 
-use super::{diag, BAD_INPUT, FAILED};
+use super::{diag, output_failed, BAD_INPUT, FAILED};
 use crucible::trace::{
     first_divergence, render_record, write_jsonl, CheckKind, Record, TraceError, TraceReader,
 };
@@ -120,6 +120,14 @@ fn query(
     Ok(0)
 }
 
+/// A trace writing error as the I/O error it is (keeping its kind, e.g. a closed pipe).
+fn io_error(e: TraceError) -> std::io::Error {
+    match e {
+        TraceError::Io(io) => std::io::Error::new(io.kind(), io.to_string()),
+        other => std::io::Error::other(other),
+    }
+}
+
 fn open(
     path: &Path,
 ) -> Result<TraceReader<std::io::BufReader<std::fs::File>>, (PathBuf, TraceError)> {
@@ -135,8 +143,8 @@ fn show(path: &Path, skip: u64, limit: Option<u64>) -> Res {
     let mut shown = 0u64;
     while let Some(rec) = r.next_record().map_err(|e| (path.to_path_buf(), e))? {
         if i >= skip && limit.is_none_or(|l| shown < l) {
-            if writeln!(out, "{i:>7}  {}", render_record(&rec, &header)).is_err() {
-                return Ok(0);
+            if let Err(e) = writeln!(out, "{i:>7}  {}", render_record(&rec, &header)) {
+                return Ok(output_failed("the records", &e));
             }
             shown += 1;
         }
@@ -156,20 +164,19 @@ fn export(path: &Path, output: Option<&Path>) -> Res {
     let result = match output {
         Some(o) => std::fs::File::create(o).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            write_jsonl(&header, records.iter(), &footer, &mut w).map_err(std::io::Error::other)?;
+            write_jsonl(&header, records.iter(), &footer, &mut w).map_err(io_error)?;
             w.flush()
         }),
         None => {
             let stdout = std::io::stdout();
             let mut w = stdout.lock();
-            write_jsonl(&header, records.iter(), &footer, &mut w).map_err(std::io::Error::other)
+            write_jsonl(&header, records.iter(), &footer, &mut w).map_err(io_error)
         }
     };
-    if let Err(e) = result {
-        diag::error(format!("cannot write the export: {e}"));
-        return Ok(BAD_INPUT);
+    match result {
+        Ok(()) => Ok(0),
+        Err(e) => Ok(output_failed("the export", &e)),
     }
-    Ok(0)
 }
 
 fn summary(path: &Path) -> Res {
